@@ -66,6 +66,7 @@ typedef enum cx_port_kind {
 typedef struct cx_port_info {
 	const char *name; /* short word a user types: "in", "pitch", "gate" */
 	uint32_t kind;    /* cx_port_kind_t */
+	float def;        /* an input's value while no cable is patched into it (vca.cv: 1) */
 	const char *help; /* one line */
 } cx_port_info_t;
 
@@ -101,7 +102,8 @@ typedef struct cx_event {
 } cx_event_t;
 
 /* Everything process() gets for one block. Input buffers are never NULL: an input with no
- * cable reads the value the user set for it (0 by default), as a buffer. Output buffers are
+ * cable reads the value the user set for it (the port's `def` until then), as a buffer; an
+ * input with cables reads their sum. Output buffers are
  * never NULL and must be written in full. Buffers do not alias each other. */
 typedef struct cx_process {
 	uint32_t frames;           /* 0 <= frames <= frames_max given to init */

@@ -1,0 +1,270 @@
+/* osc.c — see osc.h. */
+#include "osc.h"
+
+#include <lo/lo.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+
+#define REPLY_MAX 4096
+
+struct cx_osc {
+	lo_server server;
+	pthread_t thread;
+	_Atomic int running;
+	_Atomic int quit;
+	cx_engine_t *engine;
+};
+
+/* Answers the sender: /done or /fail, [id], the address, the text. */
+static void reply(cx_osc_t *o, lo_message msg, int has_id, int32_t id, const char *path,
+		  int ok, const char *text)
+{
+	lo_address to = lo_message_get_source(msg);
+	if (!to)
+		return;
+	lo_message r = lo_message_new();
+	if (has_id)
+		lo_message_add_int32(r, id);
+	lo_message_add_string(r, path);
+	lo_message_add_string(r, text);
+	lo_send_message_from(to, o->server, ok ? "/done" : "/fail", r);
+	lo_message_free(r);
+}
+
+/* Argument k as a string, or NULL when it is not one. */
+static const char *arg_str(const char *types, lo_arg **argv, int argc, int k)
+{
+	if (k >= argc || (types[k] != LO_STRING && types[k] != LO_SYMBOL))
+		return NULL;
+	return &argv[k]->s;
+}
+
+/* Argument k as a number (int, float, double), or NAN when it is not one. */
+static float arg_num(const char *types, lo_arg **argv, int argc, int k)
+{
+	if (k >= argc)
+		return NAN;
+	switch (types[k]) {
+	case LO_FLOAT:
+		return argv[k]->f;
+	case LO_INT32:
+		return (float)argv[k]->i;
+	case LO_DOUBLE:
+		return (float)argv[k]->d;
+	case LO_INT64:
+		return (float)argv[k]->h;
+	default:
+		return NAN;
+	}
+}
+
+static int is_num(char t)
+{
+	return t == LO_FLOAT || t == LO_INT32 || t == LO_DOUBLE || t == LO_INT64;
+}
+
+/* Runs one structured message; returns 0/-1 with text. */
+static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **argv, int argc,
+		    char *text, size_t len)
+{
+	cx_engine_t *e = o->engine;
+	const char *s0 = arg_str(types, argv, argc, 0), *s1 = arg_str(types, argv, argc, 1);
+	if (strcmp(path, "/cmd") == 0) {
+		if (argc != 1 || !s0) {
+			snprintf(text, len, "/cmd takes one string: a command line");
+			return -1;
+		}
+		int rc = cx_command_line(e, s0, 0, text, len);
+		return rc < 0 ? -1 : 0;
+	}
+	if (strcmp(path, "/create") == 0) {
+		if (argc < 2 || !s0 || !s1 || (argc - 2) % 2 != 0) {
+			snprintf(text, len, "/create takes s:type s:name then pairs of s:param "
+					    "and a number");
+			return -1;
+		}
+		const char *names[CX_PARAMS_MAX];
+		float values[CX_PARAMS_MAX];
+		uint32_t n = 0;
+		for (int k = 2; k + 1 < argc; k += 2) {
+			const char *pn = arg_str(types, argv, argc, k);
+			if (!pn || n >= CX_PARAMS_MAX) {
+				snprintf(text, len, "/create argument %d must be a parameter name", k);
+				return -1;
+			}
+			names[n] = pn;
+			if (is_num(types[k + 1])) {
+				values[n] = arg_num(types, argv, argc, k + 1);
+			} else if (!arg_str(types, argv, argc, k + 1) ||
+				   cx_command_value(e, s0, pn, arg_str(types, argv, argc, k + 1),
+						    &values[n], text, len)) {
+				if (!arg_str(types, argv, argc, k + 1))
+					snprintf(text, len, "/create: value of '%s' must be a number",
+						 pn);
+				return -1;
+			}
+			n++;
+		}
+		char made[CX_INSTANCE_NAME_MAX];
+		if (cx_engine_create(e, s0, s1, names, values, n, made, sizeof made, text, len))
+			return -1;
+		snprintf(text, len, "created %s %s", s0, made);
+		return 0;
+	}
+	if (strcmp(path, "/free") == 0) {
+		if (argc != 1 || !s0) {
+			snprintf(text, len, "/free takes s:name");
+			return -1;
+		}
+		if (cx_engine_free(e, s0, text, len))
+			return -1;
+		snprintf(text, len, "freed %s", s0);
+		return 0;
+	}
+	if (strcmp(path, "/patch") == 0 || strcmp(path, "/unpatch") == 0) {
+		int patch = path[1] == 'p';
+		if (argc != 2 || !s0 || !s1) {
+			snprintf(text, len, "%s takes s:source s:destination (inst or inst.port)",
+				 path);
+			return -1;
+		}
+		int rc = patch ? cx_engine_patch(e, s0, s1, text, len)
+			       : cx_engine_unpatch(e, s0, s1, text, len);
+		if (rc)
+			return -1;
+		snprintf(text, len, "%s %s > %s", patch ? "patched" : "unpatched", s0, s1);
+		return 0;
+	}
+	if (strcmp(path, "/set") == 0) {
+		if (argc != 3 || !s0 || !s1 || !is_num(types[2])) {
+			snprintf(text, len, "/set takes s:instance s:param and a number");
+			return -1;
+		}
+		if (cx_engine_set(e, s0, s1, arg_num(types, argv, argc, 2), 0, text, len))
+			return -1;
+		snprintf(text, len, "set %s.%s", s0, s1);
+		return 0;
+	}
+	if (strcmp(path, "/gate") == 0) {
+		int with_port = argc == 3 && s1;
+		if (!s0 || !(argc == 2 || with_port) || !is_num(types[argc - 1])) {
+			snprintf(text, len, "/gate takes s:instance [s:port] and a number");
+			return -1;
+		}
+		if (cx_engine_gate(e, s0, with_port ? s1 : NULL,
+				   arg_num(types, argv, argc, argc - 1), 0, text, len))
+			return -1;
+		snprintf(text, len, "gate %s", s0);
+		return 0;
+	}
+	if (strcmp(path, "/trig") == 0) {
+		if (!s0 || argc > 2 || (argc == 2 && !s1)) {
+			snprintf(text, len, "/trig takes s:instance [s:port]");
+			return -1;
+		}
+		if (cx_engine_trig(e, s0, argc == 2 ? s1 : NULL, 0, text, len))
+			return -1;
+		snprintf(text, len, "trig %s", s0);
+		return 0;
+	}
+	if (strcmp(path, "/status") == 0 || strcmp(path, "/list") == 0 ||
+	    strcmp(path, "/types") == 0) {
+		return cx_command_line(e, path + 1, 0, text, len) < 0 ? -1 : 0;
+	}
+	if (strcmp(path, "/quit") == 0) {
+		atomic_store(&o->quit, 1);
+		snprintf(text, len, "quitting");
+		return 0;
+	}
+	snprintf(text, len,
+		 "unknown address %s; addresses: /create /free /patch /unpatch /set /gate /trig "
+		 "/status /list /types /cmd /quit",
+		 path);
+	return -1;
+}
+
+static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
+		      lo_message msg, void *user)
+{
+	cx_osc_t *o = user;
+	int has_id = argc > 0 && types[0] == LO_INT32;
+	int32_t id = has_id ? argv[0]->i : 0;
+	char text[REPLY_MAX];
+	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text,
+			  sizeof text);
+	reply(o, msg, has_id, id, path, rc == 0, text);
+	return 0;
+}
+
+static void on_error(int num, const char *msg, const char *where)
+{
+	fprintf(stderr, "chronusd: OSC error %d: %s%s%s\n", num, msg ? msg : "",
+		where ? " at " : "", where ? where : "");
+}
+
+static void *serve(void *arg)
+{
+	cx_osc_t *o = arg;
+	while (atomic_load(&o->running)) {
+		int got = lo_server_recv_noblock(o->server, 20);
+		if (got <= 0)
+			continue;
+		/* Drain the burst, then publish its edits as one plan. */
+		for (int k = 0; k < 4096 && lo_server_recv_noblock(o->server, 0) > 0; k++)
+			;
+		cx_engine_commit(o->engine, 50);
+	}
+	return NULL;
+}
+
+int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port,
+		 char *err, size_t errlen)
+{
+	cx_osc_t *o = calloc(1, sizeof *o);
+	if (!o)
+		return -1;
+	o->engine = e;
+	o->server = lo_server_new_multicast_iface(NULL, port, NULL, host, on_error);
+	if (!o->server) {
+		snprintf(err, errlen, "cannot listen for OSC on udp %s:%s (in use? try --port)",
+			 host, port);
+		free(o);
+		return -1;
+	}
+	lo_server_add_method(o->server, NULL, NULL, on_message, o);
+	atomic_store(&o->running, 1);
+	if (pthread_create(&o->thread, NULL, serve, o) != 0) {
+		lo_server_free(o->server);
+		free(o);
+		snprintf(err, errlen, "cannot start the OSC thread");
+		return -1;
+	}
+	*out = o;
+	return 0;
+}
+
+int cx_osc_quit_requested(const cx_osc_t *o)
+{
+	return atomic_load(&o->quit);
+}
+
+int cx_osc_port(const cx_osc_t *o)
+{
+	return lo_server_get_port(o->server);
+}
+
+void cx_osc_stop(cx_osc_t *o)
+{
+	if (!o)
+		return;
+	atomic_store(&o->running, 0);
+	pthread_join(o->thread, NULL);
+	lo_server_free(o->server);
+	free(o);
+}

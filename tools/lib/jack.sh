@@ -19,6 +19,10 @@
 #   tools/lib/jack.sh stop PID          stops that jackd (SIGTERM, 5 s, SIGKILL)
 #   tools/lib/jack.sh status            status 0 when the server answers
 #
+# Tests that may run side by side should each set JACK_DEFAULT_SERVER to a name of their own
+# (e.g. chronus-test-$$) before calling jack_ensure: every JACK client they start then finds
+# that server, and stopping it disturbs no one else.
+#
 # With no sound card it starts `jackd --no-realtime -d dummy -r 48000 -p 64`: the dummy
 # driver keeps real time with a timer, so clients run as with a card, and the sound goes
 # nowhere but to recordings (jack_rec). With a card it starts `jackd -d alsa`, and falls back

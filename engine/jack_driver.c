@@ -57,6 +57,16 @@ static void on_shutdown(void *arg)
 	atomic_store(&j->dead, 1);
 }
 
+static void quiet(const char *msg)
+{
+	(void)msg;
+}
+
+static void loud(const char *msg)
+{
+	fprintf(stderr, "chronusd: JACK: %s\n", msg);
+}
+
 int cx_jack_open(cx_jack_t **out, const char *name, const char *server, uint32_t *sample_rate,
 		 uint32_t *frames, char *err, size_t errlen)
 {
@@ -67,7 +77,9 @@ int cx_jack_open(cx_jack_t **out, const char *name, const char *server, uint32_t
 	jack_options_t opts = JackNoStartServer | JackUseExactName;
 	if (server)
 		opts |= JackServerName;
+	jack_set_error_function(quiet); /* our own message below says it once, clearly */
 	j->client = jack_client_open(name, opts, &status, server);
+	jack_set_error_function(loud);
 	if (!j->client) {
 		const char *srv = server ? server : getenv("JACK_DEFAULT_SERVER");
 		if (status & JackNameNotUnique)

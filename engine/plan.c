@@ -174,7 +174,7 @@ int cx_plan_build(cx_plan_t *plan, cx_graph_node_t *nodes, uint32_t count,
 	}
 	place(nodes, count, edges, edge_count, shards);
 	for (uint32_t i = 0; i < count; i++) /* replicas sit on their own shard */
-		if (nodes[i].used && nodes[i].sink)
+		if (nodes[i].used && nodes[i].sink && !nodes[i].replica)
 			for (uint32_t s = 0; s < shards; s++)
 				nodes[nodes[i].replicas[s]].shard = (uint8_t)s;
 	/* in_edges holds edge ids; order_shard wants sources: build both views. */

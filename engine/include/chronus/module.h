@@ -158,10 +158,11 @@ typedef struct cx_module {
 	int (*migrate)(void *new_state, const void *old_state, uint32_t old_version);
 } cx_module_t;
 
-#if defined(__GNUC__)
-#define CX_MODULE_EXPORT __attribute__((visibility("default"))) extern const
+/* Put before the one exported descriptor: CX_MODULE_EXPORT cx_module_t chronus_module = {...}; */
+#if defined(__cplusplus)
+#define CX_MODULE_EXPORT extern "C" __attribute__((visibility("default"))) const
 #else
-#define CX_MODULE_EXPORT extern const
+#define CX_MODULE_EXPORT __attribute__((visibility("default"))) const
 #endif
 
 #ifdef __cplusplus

@@ -1,4 +1,4 @@
-/* Unit: the public module header compiles alone as strict C11. */
+/* Unit (ABI-04): the public module header compiles alone as strict C11. */
 #include "chronus/module.h"
 
 _Static_assert(sizeof(cx_event_t) == 12, "events stay 12 bytes");

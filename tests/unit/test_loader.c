@@ -1,4 +1,4 @@
-/* Unit: loading module types and rejecting bad ones (engine/loader.h); every real module
+/* Unit: loading module types and rejecting bad ones (ABI-01, ABI-02); every real module (ABI-03)
  * dlopens, passes its check and processes zero frames. argv[1]: folder of broken modules,
  * argv[2]: the build's module folder. */
 #include <signal.h>

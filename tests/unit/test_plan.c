@@ -1,4 +1,5 @@
-/* Unit: plan building (engine/plan.h) — topological order, placement, feedback, sinks. */
+/* Unit: plan building (engine/plan.h): PLAN-01 order, PLAN-02 placement, PLAN-03 feedback,
+ * PLAN-04 sink replicas. */
 #include <string.h>
 
 #include "check.h"

@@ -34,18 +34,17 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: chronusd [options]\n"
-		"  -n, --name NAME      engine and JACK client name (default chronus)\n"
-		"  -w, --workers N      worker processes (default: number of cores)\n"
-		"  -p, --port N         OSC UDP port (default 57130)\n"
-		"  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
-		"  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
-		"                       installed one)\n"
-		"  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
-		"      --memory MIB     engine memory for instances (default 256)\n"
-		"      --no-connect     do not connect to the system playback ports\n"
-		"  -h, --help           this text\n");
+	fprintf(f, "usage: chronusd [options]\n"
+	           "  -n, --name NAME      engine and JACK client name (default chronus)\n"
+	           "  -w, --workers N      worker processes (default: number of cores)\n"
+	           "  -p, --port N         OSC UDP port (default 57130)\n"
+	           "  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
+	           "  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
+	           "                       installed one)\n"
+	           "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
+	           "      --memory MIB     engine memory for instances (default 256)\n"
+	           "      --no-connect     do not connect to the system playback ports\n"
+	           "  -h, --help           this text\n");
 }
 
 int main(int argc, char **argv)
@@ -54,11 +53,11 @@ int main(int argc, char **argv)
 	const char *port = "57130", *listen = "127.0.0.1", *server = NULL;
 	int connect = 1;
 	static const struct option opts[] = {
-		{"name", required_argument, 0, 'n'},   {"workers", required_argument, 0, 'w'},
-		{"port", required_argument, 0, 'p'},   {"listen", required_argument, 0, 'l'},
-		{"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
-		{"memory", required_argument, 0, 'M'}, {"no-connect", no_argument, 0, 'N'},
-		{"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+	    {"name", required_argument, 0, 'n'},    {"workers", required_argument, 0, 'w'},
+	    {"port", required_argument, 0, 'p'},    {"listen", required_argument, 0, 'l'},
+	    {"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
+	    {"memory", required_argument, 0, 'M'},  {"no-connect", no_argument, 0, 'N'},
+	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:w:p:l:m:s:h", opts, NULL)) != -1) {
@@ -71,7 +70,7 @@ int main(int argc, char **argv)
 			long w = strtol(optarg, &end, 10);
 			if (*end || w < 1 || w > (long)CX_WORKERS_MAX) {
 				fprintf(stderr, "chronusd: --workers takes 1 to %u, not '%s'\n",
-					CX_WORKERS_MAX, optarg);
+				        CX_WORKERS_MAX, optarg);
 				return 2;
 			}
 			cfg.workers = (uint32_t)w;
@@ -130,8 +129,8 @@ int main(int argc, char **argv)
 		status = 3;
 		goto out;
 	}
-	if (cx_engine_start(e, rate, frames, err, sizeof err) != 0 ||
-	    cx_engine_supervise(e) != 0 || cx_jack_activate(jack, e, connect, err, sizeof err) ||
+	if (cx_engine_start(e, rate, frames, err, sizeof err) != 0 || cx_engine_supervise(e) != 0 ||
+	    cx_jack_activate(jack, e, connect, err, sizeof err) ||
 	    cx_osc_start(&osc, e, listen, port, err, sizeof err) != 0) {
 		fprintf(stderr, "chronusd: %s\n", err);
 		goto out;
@@ -143,10 +142,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	char where[512];
 	cx_jack_connections(jack, where, sizeof where);
-	printf("chronusd: ready name=%s osc=%s:%d workers=%u rate=%u frames=%u\n", cfg.name,
-	       listen, cx_osc_port(osc), cx_engine_worker_count(e), rate, frames);
-	printf("chronusd: sound goes to %s\n", where[0] ? where : "no playback port (--no-connect "
-								"or none on this server)");
+	printf("chronusd: ready name=%s osc=%s:%d workers=%u rate=%u frames=%u\n", cfg.name, listen,
+	       cx_osc_port(osc), cx_engine_worker_count(e), rate, frames);
+	printf("chronusd: sound goes to %s\n", where[0] ? where
+	                                                : "no playback port (--no-connect "
+	                                                  "or none on this server)");
 	fflush(stdout);
 	while (!stop_signal && !cx_osc_quit_requested(osc) && !cx_jack_dead(jack)) {
 		struct timespec ts = {0, 20 * 1000 * 1000};

@@ -18,8 +18,8 @@ static const cx_type_t *type_named(const cx_engine_t *e, const char *type)
 	return t < 0 ? NULL : cx_shm_type(s, (uint32_t)t);
 }
 
-int cx_command_value(const cx_engine_t *e, const char *type, const char *param,
-		     const char *text, float *value, char *err, size_t errlen)
+int cx_command_value(const cx_engine_t *e, const char *type, const char *param, const char *text,
+                     float *value, char *err, size_t errlen)
 {
 	char *end;
 	errno = 0;
@@ -39,9 +39,11 @@ int cx_command_value(const cx_engine_t *e, const char *type, const char *param,
 				return 0;
 			}
 		if (pp->enum_count) {
-			size_t n = (size_t)snprintf(err, errlen, "%s.%s takes one of:", type, param);
+			size_t n =
+			    (size_t)snprintf(err, errlen, "%s.%s takes one of:", type, param);
 			for (uint32_t k = 0; k < pp->enum_count && n < errlen; k++)
-				n += (size_t)snprintf(err + n, errlen - n, " %s", pp->enum_names[k]);
+				n +=
+				    (size_t)snprintf(err + n, errlen - n, " %s", pp->enum_names[k]);
 			return -1;
 		}
 	}
@@ -64,7 +66,7 @@ static int instance_type(cx_engine_t *e, const char *inst, char *type, size_t le
 }
 
 static int cmd_create(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		      size_t len)
+                      size_t len)
 {
 	(void)frame;
 	if (argc < 2) {
@@ -99,8 +101,7 @@ static int cmd_create(cx_engine_t *e, int argc, char **argv, uint64_t frame, cha
 	return 0;
 }
 
-static int cmd_free(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		    size_t len)
+static int cmd_free(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)frame;
 	if (argc != 2) {
@@ -115,7 +116,7 @@ static int cmd_free(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 
 /* patch A > B > C (or patch A B): every link, or none when one fails. */
 static int cmd_patch_or_unpatch(cx_engine_t *e, int argc, char **argv, char *reply, size_t len,
-				int patch)
+                                int patch)
 {
 	const char *chain[ARGS_MAX];
 	int n = 0;
@@ -124,19 +125,19 @@ static int cmd_patch_or_unpatch(cx_engine_t *e, int argc, char **argv, char *rep
 			chain[n++] = argv[a];
 	if (n < 2) {
 		snprintf(reply, len, "usage: %s SRC[.port] > DST[.port] [> ...]",
-			 patch ? "patch" : "unpatch");
+		         patch ? "patch" : "unpatch");
 		return -1;
 	}
 	for (int k = 0; k + 1 < n; k++) {
 		int rc = patch ? cx_engine_patch(e, chain[k], chain[k + 1], reply, len)
-			       : cx_engine_unpatch(e, chain[k], chain[k + 1], reply, len);
+		               : cx_engine_unpatch(e, chain[k], chain[k + 1], reply, len);
 		if (rc) {
 			char ignore[256];
 			for (int u = k - 1; u >= 0; u--) /* undo the links already made */
 				patch ? cx_engine_unpatch(e, chain[u], chain[u + 1], ignore,
-							  sizeof ignore)
+				                          sizeof ignore)
 				      : cx_engine_patch(e, chain[u], chain[u + 1], ignore,
-							sizeof ignore);
+				                        sizeof ignore);
 			return -1;
 		}
 	}
@@ -146,15 +147,14 @@ static int cmd_patch_or_unpatch(cx_engine_t *e, int argc, char **argv, char *rep
 	return 0;
 }
 
-static int cmd_patch(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		     size_t len)
+static int cmd_patch(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)frame;
 	return cmd_patch_or_unpatch(e, argc, argv, reply, len, 1);
 }
 
 static int cmd_unpatch(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		       size_t len)
+                       size_t len)
 {
 	(void)frame;
 	return cmd_patch_or_unpatch(e, argc, argv, reply, len, 0);
@@ -162,7 +162,7 @@ static int cmd_unpatch(cx_engine_t *e, int argc, char **argv, uint64_t frame, ch
 
 /* One assignment inst.param value. */
 static int set_one(cx_engine_t *e, char *target, const char *text, uint64_t frame, char *reply,
-		   size_t len)
+                   size_t len)
 {
 	char *dot = strchr(target, '.');
 	if (!dot || dot == target || !dot[1]) {
@@ -178,8 +178,7 @@ static int set_one(cx_engine_t *e, char *target, const char *text, uint64_t fram
 	return cx_engine_set(e, target, dot + 1, v, frame, reply, len);
 }
 
-static int cmd_set(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		   size_t len)
+static int cmd_set(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	if (argc == 3 && !strchr(argv[1], '=')) {
 		if (set_one(e, argv[1], argv[2], frame, reply, len))
@@ -189,7 +188,7 @@ static int cmd_set(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *
 		for (int a = 1; a < argc; a++)
 			if (!strchr(argv[a], '=') || !strchr(argv[a], '.')) {
 				snprintf(reply, len, "expected INSTANCE.PARAM=VALUE, got '%s'",
-					 argv[a]);
+				         argv[a]);
 				return -1;
 			}
 		for (int a = 1; a < argc; a++) {
@@ -206,8 +205,7 @@ static int cmd_set(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *
 	return 0;
 }
 
-static int cmd_gate(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		    size_t len)
+static int cmd_gate(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	if (argc != 3) {
 		snprintf(reply, len, "usage: gate INSTANCE[.port] 1|0");
@@ -225,8 +223,7 @@ static int cmd_gate(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 	return 0;
 }
 
-static int cmd_trig(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		    size_t len)
+static int cmd_trig(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	if (argc != 2) {
 		snprintf(reply, len, "usage: trig INSTANCE[.port]");
@@ -241,16 +238,14 @@ static int cmd_trig(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 	return 0;
 }
 
-static int cmd_list(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		    size_t len)
+static int cmd_list(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)argc, (void)argv, (void)frame;
 	cx_engine_list(e, reply, len);
 	return 0;
 }
 
-static int cmd_types(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		     size_t len)
+static int cmd_types(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)argc, (void)argv, (void)frame;
 	cx_engine_types(e, reply, len);
@@ -258,27 +253,26 @@ static int cmd_types(cx_engine_t *e, int argc, char **argv, uint64_t frame, char
 }
 
 static int cmd_status(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		      size_t len)
+                      size_t len)
 {
 	(void)argc, (void)argv, (void)frame;
 	cx_status_t st;
 	cx_engine_status(e, &st);
 	snprintf(reply, len,
-		 "rate=%u frames=%u workers=%u ready=%u instances=%u cables=%u periods=%llu "
-		 "misses=%llu xruns=%llu late=%llu dropped=%llu deaths=%llu respawns=%llu "
-		 "callback_p50_us=%.1f callback_p99_us=%.1f%s%s",
-		 st.sample_rate, st.frames, st.workers, st.workers_ready, st.instances, st.cables,
-		 (unsigned long long)st.periods, (unsigned long long)st.misses,
-		 (unsigned long long)st.xruns, (unsigned long long)st.events_late,
-		 (unsigned long long)st.events_dropped, (unsigned long long)st.deaths,
-		 (unsigned long long)st.respawns, (double)st.callback_p50_ns / 1e3,
-		 (double)st.callback_p99_ns / 1e3, st.last_death[0] ? " last_death=" : "",
-		 st.last_death);
+	         "rate=%u frames=%u workers=%u ready=%u instances=%u cables=%u periods=%llu "
+	         "misses=%llu xruns=%llu late=%llu dropped=%llu deaths=%llu respawns=%llu "
+	         "callback_p50_us=%.1f callback_p99_us=%.1f%s%s",
+	         st.sample_rate, st.frames, st.workers, st.workers_ready, st.instances, st.cables,
+	         (unsigned long long)st.periods, (unsigned long long)st.misses,
+	         (unsigned long long)st.xruns, (unsigned long long)st.events_late,
+	         (unsigned long long)st.events_dropped, (unsigned long long)st.deaths,
+	         (unsigned long long)st.respawns, (double)st.callback_p50_ns / 1e3,
+	         (double)st.callback_p99_ns / 1e3, st.last_death[0] ? " last_death=" : "",
+	         st.last_death);
 	return 0;
 }
 
-static int cmd_help(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		    size_t len)
+static int cmd_help(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)e, (void)frame;
 	size_t n = 0;
@@ -286,7 +280,7 @@ static int cmd_help(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 	for (const cx_command_t *c = cx_commands; c->name && n < len; c++)
 		if (argc < 2 || strcmp(argv[1], c->name) == 0)
 			n += (size_t)snprintf(reply + n, len - n, "%s%-40s %s", n ? "\n" : "",
-					      c->usage, c->help);
+			                      c->usage, c->help);
 	if (!n) {
 		snprintf(reply, len, "no command '%s'; try help", argv[1]);
 		return -1;
@@ -295,20 +289,19 @@ static int cmd_help(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 }
 
 const cx_command_t cx_commands[] = {
-	{"create", "create TYPE [NAME] [param=value ...]", "make an instance of a module type",
-	 cmd_create},
-	{"free", "free NAME", "remove an instance and its cables", cmd_free},
-	{"patch", "patch SRC[.port] > DST[.port] [> ...]", "connect outputs to inputs",
-	 cmd_patch},
-	{"unpatch", "unpatch SRC[.port] > DST[.port]", "remove a connection", cmd_unpatch},
-	{"set", "set INSTANCE.PARAM VALUE", "change a parameter (ramped)", cmd_set},
-	{"gate", "gate INSTANCE[.port] 1|0", "hold a gate input high or low", cmd_gate},
-	{"trig", "trig INSTANCE[.port]", "pulse a gate input for 1 ms", cmd_trig},
-	{"list", "list", "instances and cables", cmd_list},
-	{"types", "types", "module types the engine found", cmd_types},
-	{"status", "status", "engine figures: periods, misses, workers", cmd_status},
-	{"help", "help [COMMAND]", "this list", cmd_help},
-	{NULL, NULL, NULL, NULL},
+    {"create", "create TYPE [NAME] [param=value ...]", "make an instance of a module type",
+     cmd_create},
+    {"free", "free NAME", "remove an instance and its cables", cmd_free},
+    {"patch", "patch SRC[.port] > DST[.port] [> ...]", "connect outputs to inputs", cmd_patch},
+    {"unpatch", "unpatch SRC[.port] > DST[.port]", "remove a connection", cmd_unpatch},
+    {"set", "set INSTANCE.PARAM VALUE", "change a parameter (ramped)", cmd_set},
+    {"gate", "gate INSTANCE[.port] 1|0", "hold a gate input high or low", cmd_gate},
+    {"trig", "trig INSTANCE[.port]", "pulse a gate input for 1 ms", cmd_trig},
+    {"list", "list", "instances and cables", cmd_list},
+    {"types", "types", "module types the engine found", cmd_types},
+    {"status", "status", "engine figures: periods, misses, workers", cmd_status},
+    {"help", "help [COMMAND]", "this list", cmd_help},
+    {NULL, NULL, NULL, NULL},
 };
 
 static int tokenize(char *s, char **argv)

@@ -18,8 +18,7 @@ typedef struct cx_command {
 	const char *name;
 	const char *usage;
 	const char *help;
-	int (*run)(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply,
-		   size_t len);
+	int (*run)(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len);
 } cx_command_t;
 
 extern const cx_command_t cx_commands[];
@@ -29,7 +28,7 @@ extern const cx_command_t cx_commands[];
 int cx_command_line(cx_engine_t *e, const char *line, uint64_t frame, char *reply, size_t len);
 
 /* Parses a parameter value: a number, or a name of an enum parameter of type `type`. */
-int cx_command_value(const cx_engine_t *e, const char *type, const char *param,
-		     const char *text, float *value, char *err, size_t errlen);
+int cx_command_value(const cx_engine_t *e, const char *type, const char *param, const char *text,
+                     float *value, char *err, size_t errlen);
 
 #endif /* CX_COMMAND_H */

@@ -22,8 +22,8 @@ struct cx_osc {
 };
 
 /* Answers the sender: /done or /fail, [id], the address, the text. */
-static void reply(cx_osc_t *o, lo_message msg, int has_id, int32_t id, const char *path,
-		  int ok, const char *text)
+static void reply(cx_osc_t *o, lo_message msg, int has_id, int32_t id, const char *path, int ok,
+                  const char *text)
 {
 	lo_address to = lo_message_get_source(msg);
 	if (!to)
@@ -71,7 +71,7 @@ static int is_num(char t)
 
 /* Runs one structured message; returns 0/-1 with text. */
 static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **argv, int argc,
-		    char *text, size_t len)
+                    char *text, size_t len)
 {
 	cx_engine_t *e = o->engine;
 	const char *s0 = arg_str(types, argv, argc, 0), *s1 = arg_str(types, argv, argc, 1);
@@ -85,8 +85,9 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 	}
 	if (strcmp(path, "/create") == 0) {
 		if (argc < 2 || !s0 || !s1 || (argc - 2) % 2 != 0) {
-			snprintf(text, len, "/create takes s:type s:name then pairs of s:param "
-					    "and a number");
+			snprintf(text, len,
+			         "/create takes s:type s:name then pairs of s:param "
+			         "and a number");
 			return -1;
 		}
 		const char *names[CX_PARAMS_MAX];
@@ -95,18 +96,19 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		for (int k = 2; k + 1 < argc; k += 2) {
 			const char *pn = arg_str(types, argv, argc, k);
 			if (!pn || n >= CX_PARAMS_MAX) {
-				snprintf(text, len, "/create argument %d must be a parameter name", k);
+				snprintf(text, len, "/create argument %d must be a parameter name",
+				         k);
 				return -1;
 			}
 			names[n] = pn;
 			if (is_num(types[k + 1])) {
 				values[n] = arg_num(types, argv, argc, k + 1);
 			} else if (!arg_str(types, argv, argc, k + 1) ||
-				   cx_command_value(e, s0, pn, arg_str(types, argv, argc, k + 1),
-						    &values[n], text, len)) {
+			           cx_command_value(e, s0, pn, arg_str(types, argv, argc, k + 1),
+			                            &values[n], text, len)) {
 				if (!arg_str(types, argv, argc, k + 1))
-					snprintf(text, len, "/create: value of '%s' must be a number",
-						 pn);
+					snprintf(text, len,
+					         "/create: value of '%s' must be a number", pn);
 				return -1;
 			}
 			n++;
@@ -131,11 +133,11 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		int patch = path[1] == 'p';
 		if (argc != 2 || !s0 || !s1) {
 			snprintf(text, len, "%s takes s:source s:destination (inst or inst.port)",
-				 path);
+			         path);
 			return -1;
 		}
 		int rc = patch ? cx_engine_patch(e, s0, s1, text, len)
-			       : cx_engine_unpatch(e, s0, s1, text, len);
+		               : cx_engine_unpatch(e, s0, s1, text, len);
 		if (rc)
 			return -1;
 		snprintf(text, len, "%s %s > %s", patch ? "patched" : "unpatched", s0, s1);
@@ -158,7 +160,7 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 			return -1;
 		}
 		if (cx_engine_gate(e, s0, with_port ? s1 : NULL,
-				   arg_num(types, argv, argc, argc - 1), 0, text, len))
+		                   arg_num(types, argv, argc, argc - 1), 0, text, len))
 			return -1;
 		snprintf(text, len, "gate %s", s0);
 		return 0;
@@ -183,21 +185,20 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		return 0;
 	}
 	snprintf(text, len,
-		 "unknown address %s; addresses: /create /free /patch /unpatch /set /gate /trig "
-		 "/status /list /types /cmd /quit",
-		 path);
+	         "unknown address %s; addresses: /create /free /patch /unpatch /set /gate /trig "
+	         "/status /list /types /cmd /quit",
+	         path);
 	return -1;
 }
 
-static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
-		      lo_message msg, void *user)
+static int on_message(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg,
+                      void *user)
 {
 	cx_osc_t *o = user;
 	int has_id = argc > 0 && types[0] == LO_INT32;
 	int32_t id = has_id ? argv[0]->i : 0;
 	char text[REPLY_MAX];
-	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text,
-			  sizeof text);
+	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text, sizeof text);
 	reply(o, msg, has_id, id, path, rc == 0, text);
 	return 0;
 }
@@ -205,7 +206,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 static void on_error(int num, const char *msg, const char *where)
 {
 	fprintf(stderr, "chronusd: OSC error %d: %s%s%s\n", num, msg ? msg : "",
-		where ? " at " : "", where ? where : "");
+	        where ? " at " : "", where ? where : "");
 }
 
 static void *serve(void *arg)
@@ -223,8 +224,8 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port,
-		 char *err, size_t errlen)
+int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port, char *err,
+                 size_t errlen)
 {
 	cx_osc_t *o = calloc(1, sizeof *o);
 	if (!o)
@@ -233,7 +234,7 @@ int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *p
 	o->server = lo_server_new_multicast_iface(NULL, port, NULL, host, on_error);
 	if (!o->server) {
 		snprintf(err, errlen, "cannot listen for OSC on udp %s:%s (in use? try --port)",
-			 host, port);
+		         host, port);
 		free(o);
 		return -1;
 	}

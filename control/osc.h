@@ -16,8 +16,8 @@
 typedef struct cx_osc cx_osc_t;
 
 /* Binds host:port (UDP) and starts the thread. Returns 0, or -1 with err. [main] */
-int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port,
-		 char *err, size_t errlen);
+int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port, char *err,
+                 size_t errlen);
 
 /* True once a /quit arrived. [any] */
 int cx_osc_quit_requested(const cx_osc_t *o);

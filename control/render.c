@@ -24,17 +24,18 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: chronus-render [options] -o OUT.wav SCRIPT\n"
-		   "  -o, --output FILE    WAV to write (float, stereo)\n"
-		   "  -t, --seconds S      length to render (default: the script's last time + 1 s)\n"
-		   "  -r, --rate HZ        sample rate (default 48000)\n"
-		   "  -b, --frames N       period size (default 64)\n"
-		   "  -w, --workers N      shards (default 1; output depends on it)\n"
-		   "  -m, --modules DIR    module folder (repeatable)\n"
-		   "  -q, --quiet          print nothing but errors\n"
-		   "SCRIPT lines are commands (create, patch, set, gate, ...), 'wait S' to move the\n"
-		   "script's clock on, '@S' (seconds) before a command to place it in time; '-' reads\n"
-		   "standard input.\n");
+	fprintf(
+	    f, "usage: chronus-render [options] -o OUT.wav SCRIPT\n"
+	       "  -o, --output FILE    WAV to write (float, stereo)\n"
+	       "  -t, --seconds S      length to render (default: the script's last time + 1 s)\n"
+	       "  -r, --rate HZ        sample rate (default 48000)\n"
+	       "  -b, --frames N       period size (default 64)\n"
+	       "  -w, --workers N      shards (default 1; output depends on it)\n"
+	       "  -m, --modules DIR    module folder (repeatable)\n"
+	       "  -q, --quiet          print nothing but errors\n"
+	       "SCRIPT lines are commands (create, patch, set, gate, ...), 'wait S' to move the\n"
+	       "script's clock on, '@S' (seconds) before a command to place it in time; '-' reads\n"
+	       "standard input.\n");
 }
 
 typedef struct line {
@@ -64,8 +65,9 @@ static int read_script(FILE *f, line_t **out, double *end_s)
 			char *end;
 			double w = strtod(s + 5, &end);
 			if (!(w >= 0) || !isfinite(w)) {
-				fprintf(stderr, "chronus-render: line %d: wait takes seconds >= 0\n",
-					lineno);
+				fprintf(stderr,
+				        "chronus-render: line %d: wait takes seconds >= 0\n",
+				        lineno);
 				free(v);
 				return -1;
 			}
@@ -77,7 +79,7 @@ static int read_script(FILE *f, line_t **out, double *end_s)
 			at = strtod(s + 1, &end);
 			if (end == s + 1 || !(at >= 0)) {
 				fprintf(stderr, "chronus-render: line %d: '@' takes seconds >= 0\n",
-					lineno);
+				        lineno);
 				free(v);
 				return -1;
 			}
@@ -116,27 +118,47 @@ int main(int argc, char **argv)
 	long rate = 48000, frames = 64;
 	int quiet = 0;
 	static const struct option opts[] = {
-		{"output", required_argument, 0, 'o'}, {"seconds", required_argument, 0, 't'},
-		{"rate", required_argument, 0, 'r'},   {"frames", required_argument, 0, 'b'},
-		{"workers", required_argument, 0, 'w'}, {"modules", required_argument, 0, 'm'},
-		{"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+	    {"output", required_argument, 0, 'o'},
+	    {"seconds", required_argument, 0, 't'},
+	    {"rate", required_argument, 0, 'r'},
+	    {"frames", required_argument, 0, 'b'},
+	    {"workers", required_argument, 0, 'w'},
+	    {"modules", required_argument, 0, 'm'},
+	    {"quiet", no_argument, 0, 'q'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "o:t:r:b:w:m:qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': outpath = optarg; break;
-		case 't': seconds = strtod(optarg, NULL); break;
-		case 'r': rate = strtol(optarg, NULL, 10); break;
-		case 'b': frames = strtol(optarg, NULL, 10); break;
-		case 'w': cfg.workers = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 't':
+			seconds = strtod(optarg, NULL);
+			break;
+		case 'r':
+			rate = strtol(optarg, NULL, 10);
+			break;
+		case 'b':
+			frames = strtol(optarg, NULL, 10);
+			break;
+		case 'w':
+			cfg.workers = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
 		case 'm':
 			if (cfg.module_dir_count < CX_MODULE_DIRS_MAX)
 				cfg.module_dirs[cfg.module_dir_count++] = optarg;
 			break;
-		case 'q': quiet = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (!outpath || optind != argc - 1 || rate < 8000 || rate > 384000 || frames < 1 ||
@@ -171,11 +193,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chronus-render: %s\n", err);
 		return 1;
 	}
-	SF_INFO info = {.samplerate = (int)rate, .channels = 2,
-			.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+	SF_INFO info = {
+	    .samplerate = (int)rate, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
 	SNDFILE *wav = sf_open(outpath, SFM_WRITE, &info);
 	if (!wav) {
-		fprintf(stderr, "chronus-render: cannot write %s: %s\n", outpath, sf_strerror(NULL));
+		fprintf(stderr, "chronus-render: cannot write %s: %s\n", outpath,
+		        sf_strerror(NULL));
 		cx_engine_close(e);
 		return 1;
 	}
@@ -191,10 +214,10 @@ int main(int argc, char **argv)
 		       (uint64_t)llround(lines[next].at_s * (double)rate) < period_end) {
 			uint64_t at = (uint64_t)llround(lines[next].at_s * (double)rate);
 			int rc = cx_command_line(e, lines[next].text, at > done ? at : done, reply,
-						 sizeof reply);
+			                         sizeof reply);
 			if (rc < 0) {
 				fprintf(stderr, "chronus-render: line %d: %s\n", lines[next].lineno,
-					reply);
+				        reply);
 				failed = 1;
 			} else if (rc == 0 && !quiet) {
 				printf("%8.3f  %s\n", lines[next].at_s, reply);
@@ -202,8 +225,8 @@ int main(int argc, char **argv)
 			next++;
 		}
 		cx_engine_commit(e, 0);
-		uint32_t n = (uint32_t)(total - done < (uint64_t)frames ? total - done
-								       : (uint64_t)frames);
+		uint32_t n =
+		    (uint32_t)(total - done < (uint64_t)frames ? total - done : (uint64_t)frames);
 		cx_engine_period(e, n, NULL, out);
 		for (uint32_t i = 0; i < n; i++) {
 			inter[2 * i] = l[i];

@@ -13,8 +13,8 @@
 static int got, failed;
 static char text[8192];
 
-static int on_reply(const char *path, const char *types, lo_arg **argv, int argc,
-		    lo_message msg, void *user)
+static int on_reply(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg,
+                    void *user)
 {
 	(void)msg, (void)user;
 	got = 1;
@@ -35,9 +35,10 @@ static int send_line(lo_server s, lo_address to, const char *line, int timeout_m
 	for (int waited = 0; !got && waited < timeout_ms; waited += 10)
 		lo_server_recv_noblock(s, 10);
 	if (!got) {
-		fprintf(stderr, "chronus-send: no engine answered on %s:%s within %d ms; start one "
-				"with tools/run\n",
-			lo_address_get_hostname(to), lo_address_get_port(to), timeout_ms);
+		fprintf(stderr,
+		        "chronus-send: no engine answered on %s:%s within %d ms; start one "
+		        "with tools/run\n",
+		        lo_address_get_hostname(to), lo_address_get_port(to), timeout_ms);
 		return 3;
 	}
 	printf("%s: %s\n", failed ? "fail" : "done", text);
@@ -57,7 +58,7 @@ int main(int argc, char **argv)
 			timeout_ms = atoi(argv[++a]);
 		else {
 			fprintf(stderr, "usage: chronus-send [-H host] [-p port] [-t timeout_ms] "
-					"[COMMAND ...]\n");
+			                "[COMMAND ...]\n");
 			return 2;
 		}
 	}

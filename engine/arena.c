@@ -27,7 +27,8 @@ uint64_t cx_arena_alloc(cx_arena_t *a, uint64_t size)
 		a->hole[i].off += size;
 		a->hole[i].size -= size;
 		if (a->hole[i].size == 0) {
-			memmove(&a->hole[i], &a->hole[i + 1], sizeof a->hole[0] * (a->holes - i - 1));
+			memmove(&a->hole[i], &a->hole[i + 1],
+			        sizeof a->hole[0] * (a->holes - i - 1));
 			a->holes--;
 		}
 		return off;

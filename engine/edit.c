@@ -36,7 +36,8 @@ static void list_instances(cx_engine_t *e, char *buf, size_t len)
 	buf[0] = 0;
 	for (uint32_t i = 0; i < e->node_count && n + 40 < len; i++)
 		if (e->nodes[i].used && !e->nodes[i].replica)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "", e->im[i].name);
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",
+			                      e->im[i].name);
 	if (!n)
 		snprintf(buf, len, "none");
 }
@@ -78,21 +79,21 @@ static int find_param(const cx_type_t *t, const char *name)
 }
 
 /* Checks value against parameter p: finite, in range; rounds whole-number parameters. */
-static int check_value(const cx_type_t *t, const cx_type_param_t *p, const char *inst,
-		       float *value, char *err, size_t errlen)
+static int check_value(const cx_type_t *t, const cx_type_param_t *p, const char *inst, float *value,
+                       char *err, size_t errlen)
 {
 	float v = *value;
 	if (!isfinite(v)) {
 		snprintf(err, errlen, "%s.%s needs a finite number, got %g", inst, p->name,
-			 (double)v);
+		         (double)v);
 		return -1;
 	}
 	if (p->flags & (CX_PARAM_INTEGER | CX_PARAM_ENUM))
 		v = roundf(v);
 	if (v < p->min || v > p->max) {
 		snprintf(err, errlen, "%s.%s = %g is out of range: %s takes %g to %g%s%s", inst,
-			 p->name, (double)*value, t->name, (double)p->min, (double)p->max,
-			 p->unit[0] ? " " : "", p->unit);
+		         p->name, (double)*value, t->name, (double)p->min, (double)p->max,
+		         p->unit[0] ? " " : "", p->unit);
 		return -1;
 	}
 	*value = v;
@@ -133,8 +134,8 @@ static int alloc_slot(cx_engine_t *e)
 }
 
 /* Sets up slot i as a fresh instance of type t with the given parameter values. */
-static int init_slot(cx_engine_t *e, uint32_t i, uint32_t t, const char *name,
-		     const float *values, char *err, size_t errlen)
+static int init_slot(cx_engine_t *e, uint32_t i, uint32_t t, const char *name, const float *values,
+                     char *err, size_t errlen)
 {
 	cx_type_t *ty = cx_shm_type(e->shm, t);
 	cx_inst_model_t *m = &e->im[i];
@@ -145,8 +146,10 @@ static int init_slot(cx_engine_t *e, uint32_t i, uint32_t t, const char *name,
 	if (!m->state_off || (m->out_bytes && !m->out_off)) {
 		cx_arena_free(&e->arena, m->state_off, m->state_bytes);
 		cx_arena_free(&e->arena, m->out_off, m->out_bytes);
-		snprintf(err, errlen, "out of engine memory for another %s (start with a larger "
-				      "--memory)", ty->name);
+		snprintf(err, errlen,
+		         "out of engine memory for another %s (start with a larger "
+		         "--memory)",
+		         ty->name);
 		return -1;
 	}
 	memset(cx_shm_at(e->shm, m->out_off), 0, m->out_bytes);
@@ -197,8 +200,8 @@ static void default_name(cx_engine_t *e, const char *type, char *out, size_t len
 }
 
 int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
-		     const char *const *param_names, const float *values, uint32_t count,
-		     char *created, size_t created_len, char *err, size_t errlen)
+                     const char *const *param_names, const float *values, uint32_t count,
+                     char *created, size_t created_len, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&e->lock);
 	int rc = -1;
@@ -207,7 +210,7 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 		char names[1024];
 		cx_engine_types(e, names, sizeof names);
 		snprintf(err, errlen, "unknown module type '%s'; types: %s", type ? type : "",
-			 names);
+		         names);
 		goto out;
 	}
 	cx_type_t *ty = cx_shm_type(e->shm, (uint32_t)t);
@@ -219,14 +222,16 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 	if (!name || !name[0]) {
 		default_name(e, type, nm, sizeof nm);
 	} else if (!name_ok(name)) {
-		snprintf(err, errlen, "bad instance name '%s': use a letter, then letters, digits, "
-				      "'_' or '-' (at most %u)",
-			 name, CX_INSTANCE_NAME_MAX - 1u);
+		snprintf(err, errlen,
+		         "bad instance name '%s': use a letter, then letters, digits, "
+		         "'_' or '-' (at most %u)",
+		         name, CX_INSTANCE_NAME_MAX - 1u);
 		goto out;
 	} else if (find_instance(e, name) >= 0) {
-		snprintf(err, errlen, "an instance named '%s' already exists; free it or pick "
-				      "another name",
-			 name);
+		snprintf(err, errlen,
+		         "an instance named '%s' already exists; free it or pick "
+		         "another name",
+		         name);
 		goto out;
 	} else {
 		snprintf(nm, sizeof nm, "%s", name);
@@ -240,7 +245,7 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 			char names[512];
 			list_params(ty, names, sizeof names);
 			snprintf(err, errlen, "unknown parameter '%s' on %s; parameters: %s",
-				 param_names[k], type, names);
+			         param_names[k], type, names);
 			goto out;
 		}
 		float val = values[k];
@@ -252,11 +257,11 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 	int slots[CX_WORKERS_MAX];
 	for (uint32_t c = 0; c < copies; c++) {
 		slots[c] = alloc_slot(e);
-		if (slots[c] < 0 || init_slot(e, (uint32_t)slots[c], (uint32_t)t,
-					      c ? "" : nm, v, err, errlen)) {
+		if (slots[c] < 0 ||
+		    init_slot(e, (uint32_t)slots[c], (uint32_t)t, c ? "" : nm, v, err, errlen)) {
 			if (slots[c] < 0)
 				snprintf(err, errlen, "the engine holds at most %u instances",
-					 CX_INSTANCES_MAX);
+				         CX_INSTANCES_MAX);
 			for (uint32_t u = 0; u < c; u++)
 				release_slot(e, (uint32_t)slots[u]);
 			goto out;
@@ -301,12 +306,12 @@ int cx_engine_free(cx_engine_t *e, const char *name, char *err, size_t errlen)
 
 /* Resolves "inst" or "inst.port" to a slot and port; output side when is_src. */
 static int resolve_port(cx_engine_t *e, const char *spec, int is_src, uint32_t *slot,
-			uint16_t *port, char *err, size_t errlen)
+                        uint16_t *port, char *err, size_t errlen)
 {
 	char buf[CX_INSTANCE_NAME_MAX + CX_NAME_MAX + 2];
 	if (!spec || strlen(spec) >= sizeof buf) {
 		snprintf(err, errlen, "bad port '%s': write instance or instance.port",
-			 spec ? spec : "");
+		         spec ? spec : "");
 		return -1;
 	}
 	snprintf(buf, sizeof buf, "%s", spec);
@@ -321,9 +326,10 @@ static int resolve_port(cx_engine_t *e, const char *spec, int is_src, uint32_t *
 	uint32_t n = is_src ? ty->out_count : ty->in_count;
 	const char *side = is_src ? "output" : "input";
 	if (is_src && e->nodes[i].sink) {
-		snprintf(err, errlen, "%s is an output sink: its outputs go to the audio outputs "
-				      "and cannot be patched",
-			 buf);
+		snprintf(err, errlen,
+		         "%s is an output sink: its outputs go to the audio outputs "
+		         "and cannot be patched",
+		         buf);
 		return -1;
 	}
 	if (n == 0) {
@@ -338,7 +344,7 @@ static int resolve_port(cx_engine_t *e, const char *spec, int is_src, uint32_t *
 			char names[512];
 			list_ports(ports, n, names, sizeof names);
 			snprintf(err, errlen, "%s '%s' has no %s '%s'; %ss: %s", ty->name, buf,
-				 side, dot, side, names);
+			         side, dot, side, names);
 			return -1;
 		}
 	}
@@ -381,8 +387,7 @@ out:
 	return rc;
 }
 
-int cx_engine_unpatch(cx_engine_t *e, const char *src, const char *dst, char *err,
-		      size_t errlen)
+int cx_engine_unpatch(cx_engine_t *e, const char *src, const char *dst, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&e->lock);
 	int rc = -1;
@@ -407,7 +412,7 @@ out:
 /* Sends one event to slot i (and a sink's replicas), or writes it straight into a slot no
  * plan has been sent for. */
 static int send_event(cx_engine_t *e, uint32_t i, uint16_t kind, uint16_t index, float value,
-		      uint64_t frame, char *err, size_t errlen)
+                      uint64_t frame, char *err, size_t errlen)
 {
 	uint32_t copies = e->nodes[i].sink ? e->workers : 1u;
 	if (cx_ring_count(&e->ring) + copies > CX_MSG_RING) {
@@ -424,16 +429,21 @@ static int send_event(cx_engine_t *e, uint32_t i, uint16_t kind, uint16_t index,
 				inst->in_target[index] = inst->in_level[index] = value;
 			continue;
 		}
-		cx_msg_t m = {.kind = CX_MSG_EVENT, .ev_kind = kind, .index = index,
-			      .inst = slot, .generation = inst->generation, .value = value,
-			      .frame = frame, .order = ++e->msg_order};
+		cx_msg_t m = {.kind = CX_MSG_EVENT,
+		              .ev_kind = kind,
+		              .index = index,
+		              .inst = slot,
+		              .generation = inst->generation,
+		              .value = value,
+		              .frame = frame,
+		              .order = ++e->msg_order};
 		cx_ring_push(&e->ring, &m);
 	}
 	return 0;
 }
 
-int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value,
-		  uint64_t frame, char *err, size_t errlen)
+int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value, uint64_t frame,
+                  char *err, size_t errlen)
 {
 	pthread_mutex_lock(&e->lock);
 	int rc = -1;
@@ -448,7 +458,7 @@ int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float val
 		char names[512];
 		list_params(ty, names, sizeof names);
 		snprintf(err, errlen, "unknown parameter '%s' on %s '%s'; parameters: %s",
-			 param ? param : "", ty->name, inst, names);
+		         param ? param : "", ty->name, inst, names);
 		goto out;
 	}
 	if (check_value(ty, &ty->params[p], inst, &value, err, errlen))
@@ -460,7 +470,7 @@ out:
 }
 
 static int gate_or_trig(cx_engine_t *e, const char *inst, const char *port, uint16_t kind,
-			float value, uint64_t frame, char *err, size_t errlen)
+                        float value, uint64_t frame, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&e->lock);
 	int rc = -1;
@@ -479,10 +489,10 @@ static int gate_or_trig(cx_engine_t *e, const char *inst, const char *port, uint
 		list_ports(ty->ins, ty->in_count, names, sizeof names);
 		if (port)
 			snprintf(err, errlen, "%s '%s' has no input '%s'; inputs: %s", ty->name,
-				 inst, port, names);
+			         inst, port, names);
 		else
 			snprintf(err, errlen, "%s '%s' has no gate input; inputs: %s", ty->name,
-				 inst, names);
+			         inst, names);
 		goto out;
 	}
 	if (!isfinite(value)) {
@@ -495,14 +505,14 @@ out:
 	return rc;
 }
 
-int cx_engine_gate(cx_engine_t *e, const char *inst, const char *port, float value,
-		   uint64_t frame, char *err, size_t errlen)
+int cx_engine_gate(cx_engine_t *e, const char *inst, const char *port, float value, uint64_t frame,
+                   char *err, size_t errlen)
 {
 	return gate_or_trig(e, inst, port, CX_SEV_INPUT, value, frame, err, errlen);
 }
 
-int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t frame,
-		   char *err, size_t errlen)
+int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t frame, char *err,
+                   size_t errlen)
 {
 	return gate_or_trig(e, inst, port, CX_SEV_TRIG, 1.0f, frame, err, errlen);
 }
@@ -587,7 +597,7 @@ int cx_commit_locked(cx_engine_t *e, int wait_ms)
 	cx_plan_t *plan = cx_shm_plan(e->shm, target);
 	char err[256];
 	if (cx_plan_build(plan, e->nodes, e->node_count, e->edges, e->edge_count, e->workers,
-			  e->stride, e->frames_cap, err, sizeof err) != 0) {
+	                  e->stride, e->frames_cap, err, sizeof err) != 0) {
 		fprintf(stderr, "chronusd: %s\n", err);
 		return -1;
 	}
@@ -617,6 +627,6 @@ int cx_edit_init(cx_engine_t *e, char *err, size_t errlen)
 {
 	cx_arena_init(&e->arena, e->shm->arena_off, e->shm->arena_size);
 	return cx_ring_init(&e->ring, e->ring_store, CX_MSG_RING, sizeof(cx_msg_t)) == 0
-		       ? 0
-		       : (snprintf(err, errlen, "internal: bad ring size"), -1);
+	           ? 0
+	           : (snprintf(err, errlen, "internal: bad ring size"), -1);
 }

@@ -49,7 +49,7 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 		e->workers = 1; /* offline output must not depend on the machine */
 	if (e->workers > CX_WORKERS_MAX) {
 		snprintf(err, errlen, "--workers %u is more than the %u the engine supports",
-			 e->workers, CX_WORKERS_MAX);
+		         e->workers, CX_WORKERS_MAX);
 		free(e);
 		return -1;
 	}
@@ -84,13 +84,13 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 static int probe_types(cx_engine_t *e, char *err, size_t errlen)
 {
 	cx_type_t *table = cx_shm_type(e->shm, 0);
-	unsigned n = cx_types_scan(e->cfg.module_dirs, e->cfg.module_dir_count, table,
-				   CX_TYPES_MAX);
+	unsigned n =
+	    cx_types_scan(e->cfg.module_dirs, e->cfg.module_dir_count, table, CX_TYPES_MAX);
 	e->shm->type_count = n;
 	if (n == 0) {
 		snprintf(err, errlen, "no module types found in %s%s",
-			 e->cfg.module_dir_count ? e->cfg.module_dirs[0] : "(no --modules folder)",
-			 e->cfg.module_dir_count > 1 ? " and the other --modules folders" : "");
+		         e->cfg.module_dir_count ? e->cfg.module_dirs[0] : "(no --modules folder)",
+		         e->cfg.module_dir_count > 1 ? " and the other --modules folders" : "");
 		return -1;
 	}
 	for (unsigned t = 0; t < n; t++) {
@@ -115,16 +115,16 @@ static int probe_types(cx_engine_t *e, char *err, size_t errlen)
 			table[t].status = CX_TYPE_BROKEN;
 			if (!table[t].error[0])
 				snprintf(table[t].error, sizeof table[t].error,
-					 "crashed while loading (%s %d)",
-					 WIFSIGNALED(m.status) ? "signal" : "exit status",
-					 WIFSIGNALED(m.status) ? WTERMSIG(m.status)
-							       : WEXITSTATUS(m.status));
+				         "crashed while loading (%s %d)",
+				         WIFSIGNALED(m.status) ? "signal" : "exit status",
+				         WIFSIGNALED(m.status) ? WTERMSIG(m.status)
+				                               : WEXITSTATUS(m.status));
 		}
 	}
 	for (unsigned t = 0; t < n; t++)
 		if (table[t].status != CX_TYPE_OK)
 			fprintf(stderr, "chronusd: module type '%s' not loaded: %s\n",
-				table[t].name, table[t].error);
+			        table[t].name, table[t].error);
 	atomic_fetch_add(&e->shm->types_gen, 1u);
 	return 0;
 }
@@ -158,12 +158,11 @@ static int spawn_workers(cx_engine_t *e, char *err, size_t errlen)
 	return -1;
 }
 
-int cx_engine_start(cx_engine_t *e, uint32_t sample_rate, uint32_t frames, char *err,
-		    size_t errlen)
+int cx_engine_start(cx_engine_t *e, uint32_t sample_rate, uint32_t frames, char *err, size_t errlen)
 {
 	if (frames == 0 || frames > CX_FRAMES_MAX || sample_rate == 0) {
 		snprintf(err, errlen, "unsupported format: %u Hz, %u frames (at most %u)",
-			 sample_rate, frames, CX_FRAMES_MAX);
+		         sample_rate, frames, CX_FRAMES_MAX);
 		return -1;
 	}
 	atomic_store(&e->shm->sample_rate, sample_rate);
@@ -194,7 +193,7 @@ int cx_engine_start(cx_engine_t *e, uint32_t sample_rate, uint32_t frames, char 
 	if (cx_type_find(cx_shm_type(e->shm, 0), e->shm->type_count, "out") >= 0) {
 		char made[CX_INSTANCE_NAME_MAX];
 		if (cx_engine_create(e, "out", "out", NULL, NULL, 0, made, sizeof made, err,
-				     errlen) != 0)
+		                     errlen) != 0)
 			return -1;
 	}
 	/* The first plan goes in before any period runs: no waiting needed. */
@@ -282,7 +281,7 @@ void cx_engine_list(cx_engine_t *e, char *buf, size_t len)
 			continue;
 		uint8_t shard = plan->shard_of[i];
 		n += (size_t)snprintf(buf + n, len - n, "%s%s %s", n ? "; " : "", e->im[i].name,
-				      cx_shm_type(e->shm, e->nodes[i].type)->name);
+		                      cx_shm_type(e->shm, e->nodes[i].type)->name);
 		if (shard != CX_SHARD_NONE && !e->nodes[i].sink)
 			n += (size_t)snprintf(buf + n, len - n, " worker=%u", shard);
 	}
@@ -291,8 +290,8 @@ void cx_engine_list(cx_engine_t *e, char *buf, size_t len)
 		const cx_type_t *ts = cx_shm_type(e->shm, e->nodes[c->src].type);
 		const cx_type_t *td = cx_shm_type(e->shm, e->nodes[c->dst].type);
 		n += (size_t)snprintf(buf + n, len - n, "%s%s.%s > %s.%s", n ? "; " : "",
-				      e->im[c->src].name, ts->outs[c->src_port].name,
-				      e->im[c->dst].name, td->ins[c->dst_port].name);
+		                      e->im[c->src].name, ts->outs[c->src_port].name,
+		                      e->im[c->dst].name, td->ins[c->dst_port].name);
 	}
 	pthread_mutex_unlock(&e->lock);
 }
@@ -304,7 +303,7 @@ void cx_engine_types(cx_engine_t *e, char *buf, size_t len)
 	for (uint32_t t = 0; t < e->shm->type_count && n + CX_NAME_MAX + 12 < len; t++) {
 		const cx_type_t *ty = cx_shm_type(e->shm, t);
 		n += (size_t)snprintf(buf + n, len - n, "%s%s%s", n ? ", " : "", ty->name,
-				      ty->status == CX_TYPE_OK ? "" : " (broken)");
+		                      ty->status == CX_TYPE_OK ? "" : " (broken)");
 	}
 	if (!n)
 		snprintf(buf, len, "none");
@@ -346,8 +345,8 @@ static void worker_died(cx_engine_t *e, const cx_zmsg_t *m)
 	if (crumb && crumb - 1u < CX_INSTANCES_MAX) {
 		cx_instance_t *inst = cx_shm_instance(e->shm, crumb - 1u);
 		snprintf(what, sizeof what, "while running '%s' (%s)",
-			 inst->name[0] ? inst->name : "a sink replica",
-			 cx_shm_type(e->shm, inst->type)->name);
+		         inst->name[0] ? inst->name : "a sink replica",
+		         cx_shm_type(e->shm, inst->type)->name);
 		/* Its state may be half-written: it restarts from its parameters. */
 		atomic_fetch_or(&inst->flags, CX_INST_NEEDS_INIT);
 	}
@@ -357,7 +356,7 @@ static void worker_died(cx_engine_t *e, const cx_zmsg_t *m)
 	else
 		snprintf(how, sizeof how, "exited with status %d", WEXITSTATUS(m->status));
 	snprintf(w->last_death, sizeof w->last_death, "worker %u (pid %d) %s %s", m->arg,
-		 (int)m->pid, how, what);
+	         (int)m->pid, how, what);
 	fprintf(stderr, "chronusd: %s; respawning it\n", w->last_death);
 	uint64_t since = cx_now_ns() - e->last_spawn_ns[m->arg];
 	if (since < 100u * 1000u * 1000u) { /* dying at birth: do not spin */
@@ -384,7 +383,7 @@ static void *supervise(void *arg)
 			atomic_fetch_add(&w->respawns, 1u);
 		} else if (r < 0) {
 			fprintf(stderr, "chronusd: the zygote is gone; workers that die now stay "
-					"dead\n");
+			                "dead\n");
 			e->sup_running = 0;
 		}
 		cx_relayout_locked(e);

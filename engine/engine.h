@@ -29,12 +29,12 @@
 typedef struct cx_engine cx_engine_t;
 
 typedef struct cx_engine_config {
-	const char *name;    /* instance name; shm, JACK client; default "chronus" */
-	uint32_t workers;    /* worker processes (shards); 0 = online cores */
+	const char *name; /* instance name; shm, JACK client; default "chronus" */
+	uint32_t workers; /* worker processes (shards); 0 = online cores */
 	const char *module_dirs[CX_MODULE_DIRS_MAX];
 	uint32_t module_dir_count;
 	uint64_t arena_bytes; /* 0 = 256 MiB */
-	int offline;         /* no zygote or worker processes: shards render in-process */
+	int offline;          /* no zygote or worker processes: shards render in-process */
 	int verbose;
 } cx_engine_config_t;
 
@@ -53,35 +53,34 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 /* Probes the module types, spawns the workers, creates the default sink `out`, and readies the
  * first plan for sample_rate and frames. [main] */
 int cx_engine_start(cx_engine_t *e, uint32_t sample_rate, uint32_t frames, char *err,
-		    size_t errlen);
+                    size_t errlen);
 
 /* Stops workers and zygote, removes the segment. Safe on a half-opened engine. [main] */
 void cx_engine_close(cx_engine_t *e);
 
 /* Control. [control] */
 int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
-		     const char *const *param_names, const float *values, uint32_t count,
-		     char *created, size_t created_len, char *err, size_t errlen);
+                     const char *const *param_names, const float *values, uint32_t count,
+                     char *created, size_t created_len, char *err, size_t errlen);
 int cx_engine_free(cx_engine_t *e, const char *name, char *err, size_t errlen);
 int cx_engine_patch(cx_engine_t *e, const char *src, const char *dst, char *err, size_t errlen);
-int cx_engine_unpatch(cx_engine_t *e, const char *src, const char *dst, char *err,
-		      size_t errlen);
-int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value,
-		  uint64_t frame, char *err, size_t errlen);
+int cx_engine_unpatch(cx_engine_t *e, const char *src, const char *dst, char *err, size_t errlen);
+int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value, uint64_t frame,
+                  char *err, size_t errlen);
 /* port NULL: the instance's first gate input. */
-int cx_engine_gate(cx_engine_t *e, const char *inst, const char *port, float value,
-		   uint64_t frame, char *err, size_t errlen);
-int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t frame,
-		   char *err, size_t errlen);
+int cx_engine_gate(cx_engine_t *e, const char *inst, const char *port, float value, uint64_t frame,
+                   char *err, size_t errlen);
+int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t frame, char *err,
+                   size_t errlen);
 
 /* Publishes edits made since the last commit as a new plan. wait_ms > 0: block up to that
  * long for the realtime side to apply it. Returns 0, or -1 when not applied in time (it still
  * will be). [control] */
 int cx_engine_commit(cx_engine_t *e, int wait_ms);
 
-void cx_engine_status(cx_engine_t *e, cx_status_t *st);      /* [control] */
-const cx_shm_t *cx_engine_shm(const cx_engine_t *e);        /* [any] */
-uint32_t cx_engine_worker_count(const cx_engine_t *e);     /* [any] */
+void cx_engine_status(cx_engine_t *e, cx_status_t *st); /* [control] */
+const cx_shm_t *cx_engine_shm(const cx_engine_t *e);    /* [any] */
+uint32_t cx_engine_worker_count(const cx_engine_t *e);  /* [any] */
 
 /* Writes a human-readable list: instances (with their type and shard) or types. [control] */
 void cx_engine_list(cx_engine_t *e, char *buf, size_t len);
@@ -89,7 +88,7 @@ void cx_engine_types(cx_engine_t *e, char *buf, size_t len);
 
 /* Realtime: one period. in may hold NULLs (silence). [rt] */
 void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
-		      float *const out[2]);
+                      float *const out[2]);
 
 /* Driver notices, off the realtime thread. [driver] */
 void cx_engine_set_format(cx_engine_t *e, uint32_t sample_rate, uint32_t frames);

@@ -17,7 +17,7 @@
 
 #define CX_MSG_RING 8192u
 #define CX_HEAP_MAX 8192u
-#define CX_NO_PLAN 0xffffffffu
+#define CX_NO_PLAN  0xffffffffu
 
 enum cx_msg_kind { CX_MSG_PLAN = 1, CX_MSG_EVENT = 2 };
 
@@ -30,9 +30,9 @@ typedef struct cx_msg {
 	uint32_t inst;
 	uint32_t generation;
 	float value;
-	uint32_t plan;    /* CX_MSG_PLAN: which copy */
-	uint64_t frame;   /* absolute frame; 0 = next period. CX_MSG_PLAN: seq */
-	uint64_t order;   /* tie-break so equal frames keep their sending order */
+	uint32_t plan;  /* CX_MSG_PLAN: which copy */
+	uint64_t frame; /* absolute frame; 0 = next period. CX_MSG_PLAN: seq */
+	uint64_t order; /* tie-break so equal frames keep their sending order */
 } cx_msg_t;
 
 typedef struct cx_inst_model {

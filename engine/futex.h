@@ -21,7 +21,7 @@
 /* Sleeps while *word == expected, at most timeout (NULL: forever). Returns when woken, on a
  * changed word, a signal or the timeout; callers re-check their condition. [worker] */
 static inline void cx_futex_wait(_Atomic uint32_t *word, uint32_t expected,
-				 const struct timespec *timeout)
+                                 const struct timespec *timeout)
 {
 	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expected, timeout, NULL, 0);
 }

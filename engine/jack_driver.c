@@ -68,7 +68,7 @@ static void loud(const char *msg)
 }
 
 int cx_jack_open(cx_jack_t **out, const char *name, const char *server, uint32_t *sample_rate,
-		 uint32_t *frames, char *err, size_t errlen)
+                 uint32_t *frames, char *err, size_t errlen)
 {
 	cx_jack_t *j = calloc(1, sizeof *j);
 	if (!j)
@@ -83,23 +83,24 @@ int cx_jack_open(cx_jack_t **out, const char *name, const char *server, uint32_t
 	if (!j->client) {
 		const char *srv = server ? server : getenv("JACK_DEFAULT_SERVER");
 		if (status & JackNameNotUnique)
-			snprintf(err, errlen, "a JACK client named '%s' already exists; pick another "
-					      "--name",
-				 name);
+			snprintf(err, errlen,
+			         "a JACK client named '%s' already exists; pick another "
+			         "--name",
+			         name);
 		else
 			snprintf(err, errlen,
-				 "no JACK server '%s' is running; start one (tools/run does, or: "
-				 "jackd -d dummy -r 48000 -p 64 &)",
-				 srv ? srv : "default");
+			         "no JACK server '%s' is running; start one (tools/run does, or: "
+			         "jackd -d dummy -r 48000 -p 64 &)",
+			         srv ? srv : "default");
 		free(j);
 		return -1;
 	}
 	static const char *in_names[2] = {"in_L", "in_R"}, *out_names[2] = {"out_L", "out_R"};
 	for (int c = 0; c < 2; c++) {
 		j->in[c] = jack_port_register(j->client, in_names[c], JACK_DEFAULT_AUDIO_TYPE,
-					      JackPortIsInput, 0);
+		                              JackPortIsInput, 0);
 		j->out[c] = jack_port_register(j->client, out_names[c], JACK_DEFAULT_AUDIO_TYPE,
-					       JackPortIsOutput | JackPortIsTerminal, 0);
+		                               JackPortIsOutput | JackPortIsTerminal, 0);
 		if (!j->in[c] || !j->out[c]) {
 			snprintf(err, errlen, "cannot register JACK ports");
 			jack_client_close(j->client);
@@ -130,7 +131,7 @@ int cx_jack_activate(cx_jack_t *j, cx_engine_t *e, int connect, char *err, size_
 	if (!connect)
 		return 0;
 	const char **ports = jack_get_ports(j->client, NULL, JACK_DEFAULT_AUDIO_TYPE,
-					    JackPortIsPhysical | JackPortIsInput);
+	                                    JackPortIsPhysical | JackPortIsInput);
 	for (int c = 0; ports && c < 2 && ports[c]; c++)
 		jack_connect(j->client, jack_port_name(j->out[c]), ports[c]);
 	if (ports && ports[0] && !ports[1]) /* mono device: both sides to it */
@@ -147,7 +148,7 @@ void cx_jack_connections(cx_jack_t *j, char *buf, size_t len)
 		const char **to = jack_port_get_connections(j->out[c]);
 		for (int k = 0; to && to[k] && n + 64 < len; k++)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s -> %s", n ? ", " : "",
-					      jack_port_short_name(j->out[c]), to[k]);
+			                      jack_port_short_name(j->out[c]), to[k]);
 		jack_free(to);
 	}
 }

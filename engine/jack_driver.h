@@ -18,7 +18,7 @@ typedef struct cx_jack cx_jack_t;
 /* Opens the client (never starts a server). server NULL: JACK_DEFAULT_SERVER or "default".
  * Returns 0 with the server's rate and period, or -1 with err saying how to start JACK. */
 int cx_jack_open(cx_jack_t **out, const char *name, const char *server, uint32_t *sample_rate,
-		 uint32_t *frames, char *err, size_t errlen);
+                 uint32_t *frames, char *err, size_t errlen);
 
 /* Sets the callbacks, activates, and (connect) links out_L/out_R to the system playback
  * ports when there are any. Returns 0 or -1. */

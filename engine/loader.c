@@ -24,7 +24,7 @@ int cx_name_valid(const char *s)
 }
 
 int cx_module_open(const char *path, void **handle, const cx_module_t **desc, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
@@ -33,8 +33,9 @@ int cx_module_open(const char *path, void **handle, const cx_module_t **desc, ch
 	}
 	const cx_module_t *d = dlsym(h, CX_MODULE_SYMBOL);
 	if (!d) {
-		snprintf(err, errlen, "%s exports no '%s' descriptor (build it with CX_MODULE_EXPORT)",
-			 path, CX_MODULE_SYMBOL);
+		snprintf(err, errlen,
+		         "%s exports no '%s' descriptor (build it with CX_MODULE_EXPORT)", path,
+		         CX_MODULE_SYMBOL);
 		dlclose(h);
 		return -1;
 	}
@@ -58,11 +59,11 @@ static int copy_str(char *dst, size_t cap, const char *src)
 }
 
 static int check_ports(const char *what, uint32_t count, const cx_port_info_t *ports,
-		       cx_type_port_t *out, char *err, size_t errlen)
+                       cx_type_port_t *out, char *err, size_t errlen)
 {
 	if (count > CX_PORTS_MAX) {
 		snprintf(err, errlen, "%u %s ports, at most %u are allowed", count, what,
-			 CX_PORTS_MAX);
+		         CX_PORTS_MAX);
 		return -1;
 	}
 	if (count && !ports) {
@@ -72,17 +73,19 @@ static int check_ports(const char *what, uint32_t count, const cx_port_info_t *p
 	for (uint32_t i = 0; i < count; i++) {
 		const cx_port_info_t *p = &ports[i];
 		if (!cx_name_valid(p->name)) {
-			snprintf(err, errlen, "%s port %u has a bad name '%s' (want [a-z][a-z0-9_]*)",
-				 what, i, p->name ? p->name : "(null)");
+			snprintf(err, errlen,
+			         "%s port %u has a bad name '%s' (want [a-z][a-z0-9_]*)", what, i,
+			         p->name ? p->name : "(null)");
 			return -1;
 		}
 		if (p->kind > CX_PORT_GATE) {
 			snprintf(err, errlen, "%s port '%s' has unknown kind %u", what, p->name,
-				 p->kind);
+			         p->kind);
 			return -1;
 		}
 		if (!isfinite(p->def)) {
-			snprintf(err, errlen, "%s port '%s' has a non-finite default", what, p->name);
+			snprintf(err, errlen, "%s port '%s' has a non-finite default", what,
+			         p->name);
 			return -1;
 		}
 		for (uint32_t j = 0; j < i; j++)
@@ -99,18 +102,18 @@ static int check_ports(const char *what, uint32_t count, const cx_port_info_t *p
 }
 
 static int check_param(const cx_param_info_t *p, uint32_t i, cx_type_param_t *o, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	if (!cx_name_valid(p->name)) {
 		snprintf(err, errlen, "parameter %u has a bad name '%s' (want [a-z][a-z0-9_]*)", i,
-			 p->name ? p->name : "(null)");
+		         p->name ? p->name : "(null)");
 		return -1;
 	}
 	if (!isfinite(p->min) || !isfinite(p->max) || !isfinite(p->def) || p->min > p->max ||
 	    p->def < p->min || p->def > p->max) {
 		snprintf(err, errlen,
-			 "parameter '%s' needs finite min <= default <= max (has %g, %g, %g)",
-			 p->name, (double)p->min, (double)p->def, (double)p->max);
+		         "parameter '%s' needs finite min <= default <= max (has %g, %g, %g)",
+		         p->name, (double)p->min, (double)p->def, (double)p->max);
 		return -1;
 	}
 	if ((p->flags & CX_PARAM_LOG) && p->min <= 0.0f) {
@@ -131,16 +134,16 @@ static int check_param(const cx_param_info_t *p, uint32_t i, cx_type_param_t *o,
 		if (p->min != 0.0f || span != floorf(span) || span + 1.0f > (float)CX_ENUM_MAX ||
 		    !p->enum_names) {
 			snprintf(err, errlen,
-				 "enum parameter '%s' needs min 0, a whole max below %u and "
-				 "enum_names",
-				 p->name, CX_ENUM_MAX);
+			         "enum parameter '%s' needs min 0, a whole max below %u and "
+			         "enum_names",
+			         p->name, CX_ENUM_MAX);
 			return -1;
 		}
 		o->enum_count = (uint32_t)span + 1u;
 		for (uint32_t e = 0; e < o->enum_count; e++) {
 			if (!cx_name_valid(p->enum_names[e])) {
 				snprintf(err, errlen, "enum parameter '%s' value %u has a bad name",
-					 p->name, e);
+				         p->name, e);
 				return -1;
 			}
 			copy_str(o->enum_names[e], CX_NAME_MAX, p->enum_names[e]);
@@ -149,27 +152,27 @@ static int check_param(const cx_param_info_t *p, uint32_t i, cx_type_param_t *o,
 	return 0;
 }
 
-int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t *out,
-			char *err, size_t errlen)
+int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t *out, char *err,
+                        size_t errlen)
 {
 	if ((d->abi_version >> 16) != CX_ABI_VERSION_MAJOR) {
 		snprintf(err, errlen, "built for module ABI %u.%u, this engine runs ABI %u.x",
-			 d->abi_version >> 16, d->abi_version & 0xffffu, CX_ABI_VERSION_MAJOR);
+		         d->abi_version >> 16, d->abi_version & 0xffffu, CX_ABI_VERSION_MAJOR);
 		return -1;
 	}
 	if (d->struct_size < sizeof(cx_module_t)) {
 		snprintf(err, errlen, "descriptor is %u bytes, ABI %u needs at least %zu",
-			 d->struct_size, CX_ABI_VERSION_MAJOR, sizeof(cx_module_t));
+		         d->struct_size, CX_ABI_VERSION_MAJOR, sizeof(cx_module_t));
 		return -1;
 	}
 	if (!cx_name_valid(d->type)) {
 		snprintf(err, errlen, "type id '%s' is not a valid name (want [a-z][a-z0-9_]*)",
-			 d->type ? d->type : "(null)");
+		         d->type ? d->type : "(null)");
 		return -1;
 	}
 	if (expect_type && strcmp(expect_type, d->type) != 0) {
 		snprintf(err, errlen, "file is named for type '%s' but its descriptor says '%s'",
-			 expect_type, d->type);
+		         expect_type, d->type);
 		return -1;
 	}
 	if (!d->init || !d->process) {
@@ -178,7 +181,7 @@ int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t
 	}
 	if (d->state_size == 0 || d->state_size > CX_STATE_SIZE_MAX) {
 		snprintf(err, errlen, "state_size %u is outside 1..%u bytes", d->state_size,
-			 CX_STATE_SIZE_MAX);
+		         CX_STATE_SIZE_MAX);
 		return -1;
 	}
 	memset(out->ins, 0, sizeof out->ins);
@@ -189,12 +192,12 @@ int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t
 		return -1;
 	if ((d->flags & CX_MODULE_SINK) && d->out_count < 2) {
 		snprintf(err, errlen, "a sink needs two outputs (left, right), has %u",
-			 d->out_count);
+		         d->out_count);
 		return -1;
 	}
 	if (d->param_count > CX_PARAMS_MAX || (d->param_count && !d->params)) {
 		snprintf(err, errlen, "%u parameters (at most %u, with a table)", d->param_count,
-			 CX_PARAMS_MAX);
+		         CX_PARAMS_MAX);
 		return -1;
 	}
 	for (uint32_t i = 0; i < d->param_count; i++) {
@@ -204,7 +207,7 @@ int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t
 			if (d->params[j].id == d->params[i].id ||
 			    strcmp(d->params[j].name, d->params[i].name) == 0) {
 				snprintf(err, errlen, "parameters %u and %u share an id or a name",
-					 j, i);
+				         j, i);
 				return -1;
 			}
 		}
@@ -249,7 +252,7 @@ int cx_type_find(const cx_type_t *table, unsigned count, const char *name)
 }
 
 static void add_type(cx_type_t *table, unsigned *n, unsigned max, const char *name,
-		     const char *path)
+                     const char *path)
 {
 	if (*n >= max || !cx_name_valid(name) || cx_type_find(table, *n, name) >= 0)
 		return;
@@ -263,8 +266,7 @@ static void add_type(cx_type_t *table, unsigned *n, unsigned max, const char *na
 	(*n)++;
 }
 
-unsigned cx_types_scan(const char *const *dirs, unsigned dir_count, cx_type_t *table,
-		       unsigned max)
+unsigned cx_types_scan(const char *const *dirs, unsigned dir_count, cx_type_t *table, unsigned max)
 {
 	unsigned n = 0;
 	for (unsigned d = 0; d < dir_count; d++) {
@@ -286,7 +288,7 @@ unsigned cx_types_scan(const char *const *dirs, unsigned dir_count, cx_type_t *t
 				snprintf(path, sizeof path, "%s/%s", dirs[d], e->d_name);
 			} else {
 				snprintf(path, sizeof path, "%s/%s/%s.so", dirs[d], e->d_name,
-					 e->d_name);
+				         e->d_name);
 			}
 			if (strlen(path) >= CX_PATH_MAX)
 				continue;

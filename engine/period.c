@@ -57,7 +57,7 @@ static void heap_pop(cx_engine_t *e)
 static void count(_Atomic uint64_t *c)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1u,
-			      memory_order_relaxed);
+	                      memory_order_relaxed);
 }
 
 /* Has every worker that is up finished period n-1? */
@@ -86,7 +86,7 @@ static void try_switch(cx_engine_t *e, uint64_t n)
 
 /* Puts one due event into its instance's list for period n at offset frame. */
 static void place(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, const cx_msg_t *m,
-		  uint32_t frame, uint32_t frames)
+                  uint32_t frame, uint32_t frames)
 {
 	cx_instance_t *inst = cx_shm_instance(e->shm, m->inst);
 	if (inst->generation != m->generation) {
@@ -165,7 +165,7 @@ static void drain(cx_engine_t *e, uint64_t n, uint32_t frames)
 
 /* Mixes the sinks' blocks of period n-1 into out, fading late ones. */
 static void mix(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_t frames,
-		float *const out[2], int layout_changed)
+                float *const out[2], int layout_changed)
 {
 	for (uint32_t c = 0; c < 2; c++)
 		memset(out[c], 0, sizeof(float) * frames);
@@ -175,13 +175,14 @@ static void mix(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_t fram
 		const cx_plan_sink_t *sk = &plan->sinks[s];
 		cx_instance_t *inst = cx_shm_instance(e->shm, sk->inst);
 		int ok = !layout_changed &&
-			 atomic_load_explicit(&inst->rendered[prev & 1u], memory_order_acquire) ==
-				 (int64_t)prev;
+		         atomic_load_explicit(&inst->rendered[prev & 1u], memory_order_acquire) ==
+		             (int64_t)prev;
 		const float *buf = (const float *)cx_shm_at(e->shm, sk->out_off);
 		for (uint32_t c = 0; c < 2; c++) {
 			float *o = out[c];
 			if (ok) {
-				const float *b = buf + ((size_t)c * 2u + (prev & 1u)) * plan->stride;
+				const float *b =
+				    buf + ((size_t)c * 2u + (prev & 1u)) * plan->stride;
 				if (e->sink_live[sk->inst]) {
 					for (uint32_t i = 0; i < frames; i++)
 						o[i] += b[i];
@@ -190,7 +191,8 @@ static void mix(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_t fram
 						o[i] += b[i] * ((float)i * inv);
 				}
 				e->sink_last[sk->inst][c] = frames ? b[frames - 1u] : 0.0f;
-			} else if (e->sink_live[sk->inst]) { /* late: hold and fade the last sample */
+			} else if (e->sink_live[sk->inst]) { /* late: hold and fade the last sample
+				                              */
 				float v = e->sink_last[sk->inst][c];
 				for (uint32_t i = 0; i < frames; i++)
 					o[i] += v * (1.0f - (float)(i + 1u) * inv);
@@ -239,7 +241,7 @@ static void count_misses(cx_engine_t *e, uint64_t n)
 }
 
 void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
-		      float *const out[2])
+                      float *const out[2])
 {
 	uint64_t t0 = cx_now_ns();
 	cx_shm_t *shm = e->shm;

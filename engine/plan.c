@@ -41,7 +41,7 @@ static int plain(const cx_graph_node_t *n)
 
 /* Assigns a shard to every used non-sink node, keeping groups together. */
 static void place(cx_graph_node_t *nodes, uint32_t count, const cx_graph_edge_t *edges,
-		  uint32_t edge_count, uint32_t shards)
+                  uint32_t edge_count, uint32_t shards)
 {
 	for (uint32_t i = 0; i < count; i++)
 		uf_parent[i] = i;
@@ -99,7 +99,7 @@ static uint32_t real_dst(const cx_graph_node_t *nodes, const cx_graph_edge_t *e)
 /* Kahn's algorithm over one shard's plain nodes; a stall means a cycle: the lowest-index
  * remaining node goes next and its incoming cables become delayed. */
 static uint32_t order_shard(const cx_graph_node_t *nodes, uint32_t count, uint32_t shard,
-			    uint32_t *out)
+                            uint32_t *out)
 {
 	uint32_t n = 0, head = 0, remaining = 0;
 	for (uint32_t i = 0; i < count; i++) {
@@ -139,7 +139,7 @@ static uint32_t order_shard(const cx_graph_node_t *nodes, uint32_t count, uint32
 }
 
 static void build_adjacency(const cx_graph_node_t *nodes, uint32_t count,
-			    const cx_graph_edge_t *edges, uint32_t edge_count)
+                            const cx_graph_edge_t *edges, uint32_t edge_count)
 {
 	memset(adj_first, 0, sizeof(uint32_t) * (count + 1u));
 	memset(in_first, 0, sizeof(uint32_t) * (count + 1u));
@@ -163,13 +163,13 @@ static void build_adjacency(const cx_graph_node_t *nodes, uint32_t count,
 }
 
 int cx_plan_build(cx_plan_t *plan, cx_graph_node_t *nodes, uint32_t count,
-		  const cx_graph_edge_t *edges, uint32_t edge_count, uint32_t shards,
-		  uint32_t stride, uint32_t frames_cap, char *err, size_t errlen)
+                  const cx_graph_edge_t *edges, uint32_t edge_count, uint32_t shards,
+                  uint32_t stride, uint32_t frames_cap, char *err, size_t errlen)
 {
 	if (count > CX_INSTANCES_MAX || edge_count > CX_CONNECTIONS_MAX || shards == 0 ||
 	    shards > CX_WORKERS_MAX) {
 		snprintf(err, errlen, "patch too large: %u instances, %u cables", count,
-			 edge_count);
+		         edge_count);
 		return -1;
 	}
 	place(nodes, count, edges, edge_count, shards);
@@ -202,11 +202,10 @@ int cx_plan_build(cx_plan_t *plan, cx_graph_node_t *nodes, uint32_t count,
 			order[nsteps++] = i;
 			if (plan->sink_count >= CX_SINKS_MAX) {
 				snprintf(err, errlen, "too many output sinks (at most %u)",
-					 CX_SINKS_MAX);
+				         CX_SINKS_MAX);
 				return -1;
 			}
-			plan->sinks[plan->sink_count++] =
-				(cx_plan_sink_t){i, s, nodes[i].out_off};
+			plan->sinks[plan->sink_count++] = (cx_plan_sink_t){i, s, nodes[i].out_off};
 		}
 	}
 	plan->shard_first[shards] = nsteps;
@@ -226,10 +225,10 @@ int cx_plan_build(cx_plan_t *plan, cx_graph_node_t *nodes, uint32_t count,
 					continue;
 				const cx_graph_node_t *src = &nodes[e->src];
 				int delayed = src->shard != nodes[i].shard || pos[e->src] >= k;
-				plan->inputs[ninputs++] = (cx_plan_input_t){
-					(uint16_t)p, (uint16_t)delayed, e->src,
-					src->out_off +
-						(uint64_t)e->src_port * 2u * stride * sizeof(float)};
+				plan->inputs[ninputs++] =
+				    (cx_plan_input_t){(uint16_t)p, (uint16_t)delayed, e->src,
+				                      src->out_off + (uint64_t)e->src_port * 2u *
+				                                         stride * sizeof(float)};
 			}
 		}
 		st->input_count = ninputs - st->input_first;

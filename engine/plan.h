@@ -20,13 +20,13 @@
 
 typedef struct cx_graph_node {
 	uint8_t used;
-	uint8_t sink;      /* the type has CX_MODULE_SINK */
-	uint8_t replica;   /* a hidden per-shard copy of a sink; owner is its user instance */
-	uint8_t shard;     /* CX_SHARD_NONE until placed */
-	uint32_t owner;    /* replica: the user-visible sink; else itself */
+	uint8_t sink;    /* the type has CX_MODULE_SINK */
+	uint8_t replica; /* a hidden per-shard copy of a sink; owner is its user instance */
+	uint8_t shard;   /* CX_SHARD_NONE until placed */
+	uint32_t owner;  /* replica: the user-visible sink; else itself */
 	uint32_t type;
 	uint32_t in_count, out_count;
-	uint64_t out_off;  /* arena offset of the output buffers */
+	uint64_t out_off;                  /* arena offset of the output buffers */
 	uint32_t replicas[CX_WORKERS_MAX]; /* user sink: replica on shard s (itself on 0) */
 } cx_graph_node_t;
 
@@ -38,7 +38,7 @@ typedef struct cx_graph_edge {
 /* Places unplaced nodes (updating nodes[].shard), orders each shard and writes plan. Returns
  * 0, or -1 with err when the plan would not fit its tables. */
 int cx_plan_build(cx_plan_t *plan, cx_graph_node_t *nodes, uint32_t node_count,
-		  const cx_graph_edge_t *edges, uint32_t edge_count, uint32_t shard_count,
-		  uint32_t stride, uint32_t frames_cap, char *err, size_t errlen);
+                  const cx_graph_edge_t *edges, uint32_t edge_count, uint32_t shard_count,
+                  uint32_t stride, uint32_t frames_cap, char *err, size_t errlen);
 
 #endif /* CX_PLAN_H */

@@ -47,21 +47,22 @@ static pid_t live_owner(const char *nm)
 }
 
 int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_bytes,
-		  uint32_t worker_count, char *err, size_t errlen)
+                  uint32_t worker_count, char *err, size_t errlen)
 {
 	char nm[256];
 	int rc = cx_shm_name(nm, sizeof nm, instance_name);
 	if (rc < 0) {
 		snprintf(err, errlen, "bad engine name '%s': use letters, digits, '-' or '_'",
-			 instance_name ? instance_name : "");
+		         instance_name ? instance_name : "");
 		return rc;
 	}
 	pid_t owner = live_owner(nm);
 	if (owner > 0) {
-		snprintf(err, errlen,
-			 "an engine named '%s' is already running (pid %d); stop it or pick another "
-			 "--name",
-			 instance_name, (int)owner);
+		snprintf(
+		    err, errlen,
+		    "an engine named '%s' is already running (pid %d); stop it or pick another "
+		    "--name",
+		    instance_name, (int)owner);
 		return -EEXIST;
 	}
 	shm_unlink(nm); /* stale segment from a crashed run, if any */
@@ -92,7 +93,7 @@ int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_byte
 	if (ftruncate(fd, (off_t)size) != 0) {
 		rc = -errno;
 		snprintf(err, errlen, "cannot size shared memory %s to %llu bytes: %s", nm,
-			 (unsigned long long)size, strerror(errno));
+		         (unsigned long long)size, strerror(errno));
 		close(fd);
 		shm_unlink(nm);
 		return rc;
@@ -129,8 +130,7 @@ int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_byte
 	return 0;
 }
 
-int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *err,
-			 size_t errlen)
+int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *err, size_t errlen)
 {
 	char nm[256];
 	int rc = cx_shm_name(nm, sizeof nm, instance_name);
@@ -141,8 +141,8 @@ int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *
 	int fd = shm_open(nm, O_RDONLY, 0);
 	if (fd < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "no engine named '%s' is running (%s: %s)", instance_name,
-			 nm, strerror(errno));
+		snprintf(err, errlen, "no engine named '%s' is running (%s: %s)", instance_name, nm,
+		         strerror(errno));
 		return rc;
 	}
 	struct stat st;
@@ -160,7 +160,7 @@ int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *
 	}
 	if (shm->magic != CX_SHM_MAGIC || shm->layout_version != CX_SHM_LAYOUT_VERSION) {
 		snprintf(err, errlen, "%s has layout %u, this tool reads %u", nm,
-			 shm->layout_version, CX_SHM_LAYOUT_VERSION);
+		         shm->layout_version, CX_SHM_LAYOUT_VERSION);
 		munmap((void *)shm, (size_t)st.st_size);
 		return -EPROTO;
 	}

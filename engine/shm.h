@@ -24,19 +24,19 @@
 #include "chronus/module.h"
 #include "stats.h"
 
-#define CX_SHM_MAGIC 0x4348524eu /* "CHRN" */
+#define CX_SHM_MAGIC          0x4348524eu /* "CHRN" */
 #define CX_SHM_LAYOUT_VERSION 1u
 
-#define CX_WORKERS_MAX 32u
-#define CX_INSTANCES_MAX 8192u
-#define CX_TYPES_MAX 128u
-#define CX_EVENTS_MAX 16u        /* per instance per period; more are dropped and counted */
-#define CX_CONNECTIONS_MAX 32768u
-#define CX_ENUM_MAX 16u          /* names one enum parameter may have */
-#define CX_PATH_MAX 256u
+#define CX_WORKERS_MAX       32u
+#define CX_INSTANCES_MAX     8192u
+#define CX_TYPES_MAX         128u
+#define CX_EVENTS_MAX        16u /* per instance per period; more are dropped and counted */
+#define CX_CONNECTIONS_MAX   32768u
+#define CX_ENUM_MAX          16u /* names one enum parameter may have */
+#define CX_PATH_MAX          256u
 #define CX_INSTANCE_NAME_MAX 32u
-#define CX_FRAMES_MAX 8192u      /* largest period the engine follows */
-#define CX_SHARD_NONE 0xffu
+#define CX_FRAMES_MAX        8192u /* largest period the engine follows */
+#define CX_SHARD_NONE        0xffu
 
 /* A probed module type: the descriptor's tables copied out of the .so. [control, at start] */
 typedef struct cx_type_port {
@@ -98,14 +98,14 @@ enum cx_instance_flags {
 };
 
 typedef struct cx_instance {
-	_Atomic uint32_t flags;       /* [control] sets, [worker] clears NEEDS_INIT */
-	uint32_t type;                /* [control] index into the type table */
-	uint32_t generation;          /* [control] bumped on every create and free */
-	uint32_t state_size;          /* [control] */
-	uint64_t state_off;           /* [control] arena offset of the state blob */
-	_Atomic int64_t last_period;  /* [worker] last period rendered; -1 before the first */
-	_Atomic int64_t rendered[2];  /* [worker] period whose block each parity's buffers hold */
-	char name[CX_INSTANCE_NAME_MAX]; /* [control] for breadcrumbs and tools */
+	_Atomic uint32_t flags;      /* [control] sets, [worker] clears NEEDS_INIT */
+	uint32_t type;               /* [control] index into the type table */
+	uint32_t generation;         /* [control] bumped on every create and free */
+	uint32_t state_size;         /* [control] */
+	uint64_t state_off;          /* [control] arena offset of the state blob */
+	_Atomic int64_t last_period; /* [worker] last period rendered; -1 before the first */
+	_Atomic int64_t rendered[2]; /* [worker] period whose block each parity's buffers hold */
+	char name[CX_INSTANCE_NAME_MAX];   /* [control] for breadcrumbs and tools */
 	float param_target[CX_PARAMS_MAX]; /* [cb] newest value of each parameter */
 	float in_target[CX_PORTS_MAX];     /* [cb] newest value of each unpatched input */
 	float in_level[CX_PORTS_MAX];      /* [worker] value of each unpatched input now */
@@ -120,21 +120,21 @@ enum cx_worker_state {
 };
 
 typedef struct cx_worker {
-	_Atomic uint32_t done;        /* [worker] low 32 bits of the last period finished */
-	_Atomic uint32_t waiting;     /* [worker] 1 while asleep on the go futex */
-	_Atomic uint32_t state;       /* [worker] STARTING->READY, [sup] ->DEAD */
-	_Atomic uint32_t breadcrumb;  /* [worker] 1 + instance being processed, 0 when none */
-	_Atomic int32_t pid;          /* [sup] */
+	_Atomic uint32_t done;         /* [worker] low 32 bits of the last period finished */
+	_Atomic uint32_t waiting;      /* [worker] 1 while asleep on the go futex */
+	_Atomic uint32_t state;        /* [worker] STARTING->READY, [sup] ->DEAD */
+	_Atomic uint32_t breadcrumb;   /* [worker] 1 + instance being processed, 0 when none */
+	_Atomic int32_t pid;           /* [sup] */
 	_Atomic uint32_t types_loaded; /* [worker] type-table generation it has loaded */
-	_Atomic uint32_t rt_prio_set; /* [worker] SCHED_FIFO priority in force, 0 = none */
+	_Atomic uint32_t rt_prio_set;  /* [worker] SCHED_FIFO priority in force, 0 = none */
 	uint32_t pad0;
-	_Atomic uint64_t periods;     /* [worker] periods rendered */
-	_Atomic uint64_t respawns;    /* [sup] */
-	_Atomic uint64_t misses;      /* [cb] periods this worker was not done in time */
-	_Atomic uint64_t deaths;      /* [sup] */
-	char last_death[160];         /* [sup] human-readable reason of the last death */
-	cx_hist_t wake_ns;            /* [worker] publish -> running */
-	cx_hist_t render_ns;          /* [worker] shard render time */
+	_Atomic uint64_t periods;  /* [worker] periods rendered */
+	_Atomic uint64_t respawns; /* [sup] */
+	_Atomic uint64_t misses;   /* [cb] periods this worker was not done in time */
+	_Atomic uint64_t deaths;   /* [sup] */
+	char last_death[160];      /* [sup] human-readable reason of the last death */
+	cx_hist_t wake_ns;         /* [worker] publish -> running */
+	cx_hist_t render_ns;       /* [worker] shard render time */
 } __attribute__((aligned(64))) cx_worker_t;
 
 /* What workers need to know about one period; slot [n & 1] is written before go = n. */
@@ -142,8 +142,8 @@ typedef struct cx_period_info {
 	_Atomic uint64_t period;
 	uint64_t frame_time;
 	uint32_t frames;
-	uint32_t plan;        /* 0 or 1: which plan copy is active for this period */
-	uint64_t publish_ns;  /* CLOCK_MONOTONIC at go */
+	uint32_t plan;       /* 0 or 1: which plan copy is active for this period */
+	uint64_t publish_ns; /* CLOCK_MONOTONIC at go */
 } cx_period_info_t;
 
 /* The execution plan: which instance each worker renders, in which order, reading which
@@ -161,7 +161,7 @@ typedef struct cx_plan_step {
 	uint32_t type;
 	uint32_t input_first; /* into inputs[], sorted by port */
 	uint32_t input_count;
-	uint64_t out_off;     /* arena offset of this instance's output buffers */
+	uint64_t out_off; /* arena offset of this instance's output buffers */
 } cx_plan_step_t;
 
 typedef struct cx_plan_sink {
@@ -174,8 +174,8 @@ typedef struct cx_plan_sink {
 
 typedef struct cx_plan {
 	uint64_t seq;
-	uint32_t frames_cap;   /* buffers hold this many frames; callback mutes above it */
-	uint32_t stride;       /* floats between consecutive port buffers */
+	uint32_t frames_cap; /* buffers hold this many frames; callback mutes above it */
+	uint32_t stride;     /* floats between consecutive port buffers */
 	uint32_t shard_count;
 	uint32_t step_count;
 	uint32_t input_count;
@@ -199,11 +199,11 @@ typedef struct cx_shm {
 	_Atomic uint32_t quit;        /* [control] workers exit when set */
 	_Atomic uint32_t plan_active; /* [cb] */
 	_Atomic uint64_t plan_applied_seq; /* [cb] seq of the plan in force */
-	_Atomic uint32_t types_gen;   /* [control] bumped when the type table grows */
-	uint32_t type_count;          /* [control] */
-	_Atomic uint32_t rt_prio;     /* [control] SCHED_FIFO priority for workers, 0 = none */
-	_Atomic uint32_t sample_rate; /* [cb] Hz */
-	_Atomic uint32_t frames;      /* [cb] current period size */
+	_Atomic uint32_t types_gen;        /* [control] bumped when the type table grows */
+	uint32_t type_count;               /* [control] */
+	_Atomic uint32_t rt_prio;          /* [control] SCHED_FIFO priority for workers, 0 = none */
+	_Atomic uint32_t sample_rate;      /* [cb] Hz */
+	_Atomic uint32_t frames;           /* [cb] current period size */
 	uint32_t pad0;
 
 	cx_period_info_t period_info[2]; /* [cb] */
@@ -212,7 +212,7 @@ typedef struct cx_shm {
 	_Atomic uint64_t periods;
 	_Atomic uint64_t frame_time;
 	_Atomic uint64_t misses;
-	_Atomic uint64_t xruns;         /* [control] from JACK's xrun callback */
+	_Atomic uint64_t xruns; /* [control] from JACK's xrun callback */
 	_Atomic uint64_t events_late;
 	_Atomic uint64_t events_dropped;
 	_Atomic uint64_t muted_periods; /* periods larger than the plan's buffers */
@@ -263,11 +263,10 @@ int cx_shm_name(char *buf, size_t len, const char *instance_name);
  * by a crashed engine is removed first; one whose owner still runs is refused with -EEXIST and
  * a message naming its pid. Returns 0 and *out, or a negative errno with err filled. [main] */
 int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_bytes,
-		  uint32_t worker_count, char *err, size_t errlen);
+                  uint32_t worker_count, char *err, size_t errlen);
 
 /* Maps an existing segment read-only (tools, tests). Returns 0 or a negative errno. [main] */
-int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *err,
-			 size_t errlen);
+int cx_shm_open_readonly(const cx_shm_t **out, const char *instance_name, char *err, size_t errlen);
 
 /* Unmaps; when unlink_too, also removes the name. [main] */
 void cx_shm_destroy(cx_shm_t *shm, const char *instance_name, int unlink_too);

@@ -40,5 +40,6 @@ void cx_hist_diff(cx_hist_t *dst, const cx_hist_t *a, const cx_hist_t *b)
 	atomic_store(&dst->max, atomic_load(&a->max));
 	atomic_store(&dst->sum, atomic_load(&a->sum) - atomic_load(&b->sum));
 	for (uint32_t i = 0; i < CX_HIST_BUCKETS; i++)
-		atomic_store(&dst->bucket[i], atomic_load(&a->bucket[i]) - atomic_load(&b->bucket[i]));
+		atomic_store(&dst->bucket[i],
+		             atomic_load(&a->bucket[i]) - atomic_load(&b->bucket[i]));
 }

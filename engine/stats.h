@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define CX_HIST_SUB 16u
+#define CX_HIST_SUB     16u
 #define CX_HIST_OCTAVES 40u
 #define CX_HIST_BUCKETS (CX_HIST_SUB * CX_HIST_OCTAVES)
 
@@ -47,14 +47,14 @@ static inline void cx_hist_add(cx_hist_t *h, uint64_t v)
 {
 	uint32_t b = cx_hist_bucket(v);
 	atomic_store_explicit(&h->bucket[b],
-			      atomic_load_explicit(&h->bucket[b], memory_order_relaxed) + 1u,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&h->bucket[b], memory_order_relaxed) + 1u,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&h->sum, atomic_load_explicit(&h->sum, memory_order_relaxed) + v,
-			      memory_order_relaxed);
+	                      memory_order_relaxed);
 	if (v > atomic_load_explicit(&h->max, memory_order_relaxed))
 		atomic_store_explicit(&h->max, v, memory_order_relaxed);
 	atomic_store_explicit(&h->count, atomic_load_explicit(&h->count, memory_order_relaxed) + 1u,
-			      memory_order_release);
+	                      memory_order_release);
 }
 
 /* Value at quantile q (0..1) as a bucket's upper bound; 0 when empty. [any] */

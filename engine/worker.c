@@ -59,7 +59,7 @@ void cx_worker_load_types(cx_worker_ctx_t *w)
 
 /* Fills buf with an unpatched input's level, stepping at its gate and trigger events. */
 static const float *input_level(cx_worker_ctx_t *w, cx_instance_t *inst, uint32_t port,
-				const cx_shm_events_t *el, uint32_t frames, float sr, int gap)
+                                const cx_shm_events_t *el, uint32_t frames, float sr, int gap)
 {
 	float level = gap ? inst->in_target[port] : inst->in_level[port];
 	int has_events = 0;
@@ -106,8 +106,8 @@ static const float *input_level(cx_worker_ctx_t *w, cx_instance_t *inst, uint32_
 
 /* Points in[] at each input's signal for this step. */
 static void gather_inputs(cx_worker_ctx_t *w, const cx_plan_t *plan, const cx_plan_step_t *st,
-			  const cx_type_t *ty, cx_instance_t *inst, const cx_shm_events_t *el,
-			  uint64_t n, uint32_t frames, float sr, int gap, const float **in)
+                          const cx_type_t *ty, cx_instance_t *inst, const cx_shm_events_t *el,
+                          uint64_t n, uint32_t frames, float sr, int gap, const float **in)
 {
 	char *arena = (char *)w->shm;
 	const cx_plan_input_t *c = &plan->inputs[st->input_first];
@@ -143,18 +143,18 @@ static void gather_inputs(cx_worker_ctx_t *w, const cx_plan_t *plan, const cx_pl
 
 /* The module's events for this period: all parameters after a gap, then the period's list. */
 static uint32_t gather_events(cx_worker_ctx_t *w, const cx_type_t *ty, const cx_instance_t *inst,
-			      const cx_shm_events_t *el, int gap)
+                              const cx_shm_events_t *el, int gap)
 {
 	uint32_t ne = 0;
 	if (gap)
 		for (uint32_t i = 0; i < ty->param_count; i++)
-			w->events[ne++] = (cx_event_t){0, CX_EVENT_PARAM, (uint16_t)i,
-						       inst->param_target[i]};
+			w->events[ne++] =
+			    (cx_event_t){0, CX_EVENT_PARAM, (uint16_t)i, inst->param_target[i]};
 	if (el)
 		for (uint32_t e = 0; e < el->count; e++)
 			if (el->ev[e].kind == CX_SEV_PARAM)
 				w->events[ne++] = (cx_event_t){el->ev[e].frame, CX_EVENT_PARAM,
-							       el->ev[e].index, el->ev[e].value};
+				                               el->ev[e].index, el->ev[e].value};
 	return ne;
 }
 
@@ -172,13 +172,13 @@ void cx_worker_render(cx_worker_ctx_t *w, uint64_t n)
 	const float *in[CX_PORTS_MAX];
 	float *out[CX_PORTS_MAX];
 	cx_process_t ctx = {
-		.frames = frames,
-		.sample_rate = sr,
-		.frame_time = pi->frame_time,
-		.in = in,
-		.out = out,
-		.events = w->events,
-		.host_in = {cx_shm_host_in(shm, n, 0), cx_shm_host_in(shm, n, 1)},
+	    .frames = frames,
+	    .sample_rate = sr,
+	    .frame_time = pi->frame_time,
+	    .in = in,
+	    .out = out,
+	    .events = w->events,
+	    .host_in = {cx_shm_host_in(shm, n, 0), cx_shm_host_in(shm, n, 1)},
 	};
 	for (uint32_t s = plan->shard_first[w->index]; s < plan->shard_first[w->index + 1]; s++) {
 		const cx_plan_step_t *st = &plan->steps[s];
@@ -196,7 +196,8 @@ void cx_worker_render(cx_worker_ctx_t *w, uint64_t n)
 		const cx_shm_events_t *el = &inst->events[parity];
 		if (el->period != n)
 			el = NULL;
-		int gap = atomic_load_explicit(&inst->last_period, memory_order_relaxed) != (int64_t)n - 1;
+		int gap = atomic_load_explicit(&inst->last_period, memory_order_relaxed) !=
+		          (int64_t)n - 1;
 		void *state = cx_shm_at(shm, inst->state_off);
 		atomic_store_explicit(&me->breadcrumb, st->inst + 1u, memory_order_relaxed);
 		if (atomic_load_explicit(&inst->flags, memory_order_acquire) & CX_INST_NEEDS_INIT) {
@@ -283,7 +284,7 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 		cx_worker_render(&w, n);
 		cx_hist_add(&me->render_ns, cx_now_ns() - t0);
 		atomic_store_explicit(&me->periods, atomic_load(&me->periods) + 1u,
-				      memory_order_relaxed);
+		                      memory_order_relaxed);
 		atomic_store_explicit(&me->done, g, memory_order_release);
 		last = g;
 	}

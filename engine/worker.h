@@ -21,8 +21,8 @@ typedef struct cx_worker_ctx {
 	uint32_t types_gen_loaded;
 	const cx_module_t *desc[CX_TYPES_MAX]; /* NULL: not loaded, or failed to load */
 	void *handle[CX_TYPES_MAX];
-	float *scratch;   /* [CX_PORTS_MAX][CX_FRAMES_MAX]: summed or filled inputs */
-	float *zeros;     /* CX_FRAMES_MAX zeros */
+	float *scratch; /* [CX_PORTS_MAX][CX_FRAMES_MAX]: summed or filled inputs */
+	float *zeros;   /* CX_FRAMES_MAX zeros */
 	cx_event_t events[CX_EVENTS_MAX + CX_PARAMS_MAX];
 } cx_worker_ctx_t;
 

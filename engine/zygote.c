@@ -38,7 +38,7 @@ static void reap(int sock, child_t *kids)
 			if (kids[i].pid != pid)
 				continue;
 			send_msg(sock, kids[i].op == CX_Z_SPAWN ? CX_Z_DIED : CX_Z_PROBED,
-				 kids[i].arg, pid, status);
+			         kids[i].arg, pid, status);
 			kids[i].pid = 0;
 			break;
 		}
@@ -62,7 +62,7 @@ static void fork_child(cx_shm_t *shm, int sock, int sfd, child_t *kids, const cx
 		slot++;
 	if (slot == CHILDREN_MAX) {
 		send_msg(sock, req->op == CX_Z_SPAWN ? CX_Z_DIED : CX_Z_PROBED, req->arg, 0,
-			 -EAGAIN);
+		         -EAGAIN);
 		return;
 	}
 	pid_t pid = fork();
@@ -80,7 +80,7 @@ static void fork_child(cx_shm_t *shm, int sock, int sfd, child_t *kids, const cx
 	}
 	if (pid < 0) {
 		send_msg(sock, req->op == CX_Z_SPAWN ? CX_Z_DIED : CX_Z_PROBED, req->arg, 0,
-			 -errno);
+		         -errno);
 		return;
 	}
 	kids[slot] = (child_t){pid, req->op, req->arg};

@@ -14,10 +14,11 @@ int main(void)
 	cx_arena_init(&a, 100, 1u << 20);
 	uint64_t total = cx_arena_free_bytes(&a);
 	CHECK(total > 0 && total <= (1u << 20));
-	uint64_t x = cx_arena_alloc(&a, 10), y = cx_arena_alloc(&a, 100), z = cx_arena_alloc(&a, 64);
+	uint64_t x = cx_arena_alloc(&a, 10), y = cx_arena_alloc(&a, 100),
+	         z = cx_arena_alloc(&a, 64);
 	CHECK(x && y && z);
 	CHECK(x % 64 == 0 && y % 64 == 0 && z % 64 == 0);
-	CHECK(y >= x + 64 && z >= y + 128); /* no overlap */
+	CHECK(y >= x + 64 && z >= y + 128);       /* no overlap */
 	CHECK(cx_arena_alloc(&a, 2u << 20) == 0); /* too big */
 	cx_arena_free(&a, y, 100);
 	uint64_t y2 = cx_arena_alloc(&a, 128); /* first fit reuses the hole */

@@ -87,8 +87,11 @@ int main(int argc, char **argv)
 		float *out[CX_PORTS_MAX];
 		for (uint32_t p = 0; p < CX_PORTS_MAX; p++)
 			in[p] = out[p] = buf[p];
-		cx_process_t ctx = {.frames = 0, .sample_rate = 48000.0f, .in = in, .out = out,
-				    .host_in = {buf[0], buf[1]}};
+		cx_process_t ctx = {.frames = 0,
+		                    .sample_rate = 48000.0f,
+		                    .in = in,
+		                    .out = out,
+		                    .host_in = {buf[0], buf[1]}};
 		d->process(state, &ctx);
 		free(state);
 		printf("  %-6s loads, checks, processes 0 frames (%u in, %u out, %u params)\n",

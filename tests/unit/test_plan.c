@@ -143,6 +143,7 @@ int main(void)
 	const cx_plan_step_t *st = &plan.steps[step_of(0)];
 	CHECK(st->input_count == 3);
 	CHECK(plan.inputs[st->input_first].port == 0);
-	CHECK(plan.inputs[st->input_first + 1].port == 2 && plan.inputs[st->input_first + 2].port == 2);
+	CHECK(plan.inputs[st->input_first + 1].port == 2 &&
+	      plan.inputs[st->input_first + 2].port == 2);
 	return check_report("plan");
 }

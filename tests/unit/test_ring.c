@@ -1,4 +1,5 @@
-/* Unit (RING-01): the SPSC ring (engine/ring.h) — order, full/empty, wrap-around, and two threads. */
+/* Unit (RING-01): the SPSC ring (engine/ring.h) — order, full/empty, wrap-around, and two threads.
+ */
 #include <pthread.h>
 #include <stdint.h>
 

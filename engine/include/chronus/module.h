@@ -46,12 +46,12 @@ extern "C" {
  * knows is accepted (fields past what the engine knows are ignored, as struct_size tells). */
 #define CX_ABI_VERSION_MAJOR 1u
 #define CX_ABI_VERSION_MINOR 0u
-#define CX_ABI_VERSION ((CX_ABI_VERSION_MAJOR << 16) | CX_ABI_VERSION_MINOR)
+#define CX_ABI_VERSION       ((CX_ABI_VERSION_MAJOR << 16) | CX_ABI_VERSION_MINOR)
 
 /* Table limits the engine enforces when it loads a module. */
-#define CX_PORTS_MAX 16u      /* inputs, and separately outputs */
-#define CX_PARAMS_MAX 32u
-#define CX_NAME_MAX 24u       /* type, port and parameter names, including the NUL */
+#define CX_PORTS_MAX      16u /* inputs, and separately outputs */
+#define CX_PARAMS_MAX     32u
+#define CX_NAME_MAX       24u /* type, port and parameter names, including the NUL */
 #define CX_STATE_SIZE_MAX (64u << 20)
 
 /* The name of the one exported symbol. */
@@ -71,20 +71,20 @@ typedef struct cx_port_info {
 } cx_port_info_t;
 
 enum cx_param_flags {
-	CX_PARAM_LOG = 1u << 0,      /* displayed and ramped on a log scale (freq, time) */
-	CX_PARAM_INTEGER = 1u << 1,  /* whole numbers only; the engine rounds */
-	CX_PARAM_ENUM = 1u << 2,     /* integer index into enum_names[min..max] */
-	CX_PARAM_NO_RAMP = 1u << 3,  /* steps at its event's frame (modes, switches) */
+	CX_PARAM_LOG = 1u << 0,     /* displayed and ramped on a log scale (freq, time) */
+	CX_PARAM_INTEGER = 1u << 1, /* whole numbers only; the engine rounds */
+	CX_PARAM_ENUM = 1u << 2,    /* integer index into enum_names[min..max] */
+	CX_PARAM_NO_RAMP = 1u << 3, /* steps at its event's frame (modes, switches) */
 };
 
 typedef struct cx_param_info {
-	uint32_t id;       /* stable for the life of the module type; never reused */
-	const char *name;  /* short word a user types: "freq", "cutoff", "decay" */
-	const char *unit;  /* "Hz", "s", "dB", "" */
+	uint32_t id;      /* stable for the life of the module type; never reused */
+	const char *name; /* short word a user types: "freq", "cutoff", "decay" */
+	const char *unit; /* "Hz", "s", "dB", "" */
 	float min, max, def;
-	uint32_t flags;    /* cx_param_flags */
+	uint32_t flags;                /* cx_param_flags */
 	const char *const *enum_names; /* CX_PARAM_ENUM: names for values min..max; else NULL */
-	const char *help;  /* one line */
+	const char *help;              /* one line */
 } cx_param_info_t;
 
 /* An event in a block: a parameter taking a new value at a frame. Events reach process()
@@ -95,10 +95,10 @@ typedef enum cx_event_kind {
 } cx_event_kind_t;
 
 typedef struct cx_event {
-	uint32_t frame;  /* offset in this block */
-	uint16_t kind;   /* cx_event_kind_t */
-	uint16_t index;  /* parameter index in the descriptor's table */
-	float value;     /* already clamped to [min, max], finite, rounded for INTEGER/ENUM */
+	uint32_t frame; /* offset in this block */
+	uint16_t kind;  /* cx_event_kind_t */
+	uint16_t index; /* parameter index in the descriptor's table */
+	float value;    /* already clamped to [min, max], finite, rounded for INTEGER/ENUM */
 } cx_event_t;
 
 /* Everything process() gets for one block. Input buffers are never NULL: an input with no
@@ -106,14 +106,14 @@ typedef struct cx_event {
  * input with cables reads their sum. Output buffers are
  * never NULL and must be written in full. Buffers do not alias each other. */
 typedef struct cx_process {
-	uint32_t frames;           /* 0 <= frames <= frames_max given to init */
-	float sample_rate;         /* Hz */
-	uint64_t frame_time;       /* engine frame at this block's first sample */
-	const float *const *in;    /* in[in_count][frames] */
-	float *const *out;         /* out[out_count][frames] */
-	const cx_event_t *events;  /* sorted by frame */
+	uint32_t frames;          /* 0 <= frames <= frames_max given to init */
+	float sample_rate;        /* Hz */
+	uint64_t frame_time;      /* engine frame at this block's first sample */
+	const float *const *in;   /* in[in_count][frames] */
+	float *const *out;        /* out[out_count][frames] */
+	const cx_event_t *events; /* sorted by frame */
 	uint32_t event_count;
-	const float *host_in[2];   /* the engine's stereo audio input for this block */
+	const float *host_in[2]; /* the engine's stereo audio input for this block */
 } cx_process_t;
 
 enum cx_module_flags {
@@ -148,7 +148,8 @@ typedef struct cx_module {
 	void (*process)(void *state, const cx_process_t *p);
 
 	/* Returns the DSP state to silence (voices off, delay lines cleared), keeping parameter
-	 * values. May be NULL: the engine then calls init again with the current values. [worker] */
+	 * values. May be NULL: the engine then calls init again with the current values. [worker]
+	 */
 	void (*reset)(void *state);
 
 	/* Hot reload: builds new_state (already init'ed with the current parameter values) from

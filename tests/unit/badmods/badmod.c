@@ -22,7 +22,8 @@ UNUSED static void process(void *s, const cx_process_t *p)
 
 UNUSED static const cx_port_info_t outs[] = {{"out", CX_PORT_AUDIO, 0.0f, "out"}};
 #if defined(BAD_DUP_PORT)
-UNUSED static const cx_port_info_t ins[] = {{"in", CX_PORT_AUDIO, 0.0f, ""}, {"in", CX_PORT_AUDIO, 0.0f, ""}};
+UNUSED static const cx_port_info_t ins[] = {{"in", CX_PORT_AUDIO, 0.0f, ""},
+                                            {"in", CX_PORT_AUDIO, 0.0f, ""}};
 #define IN_COUNT 2u
 #else
 UNUSED static const cx_port_info_t ins[] = {{"in", CX_PORT_AUDIO, 0.0f, ""}};
@@ -30,32 +31,32 @@ UNUSED static const cx_port_info_t ins[] = {{"in", CX_PORT_AUDIO, 0.0f, ""}};
 #endif
 UNUSED static const cx_param_info_t params[] = {
 #if defined(BAD_RANGE)
-	{0, "gain", "", 2.0f, 1.0f, 1.5f, 0, NULL, "min above max"},
+    {0, "gain", "", 2.0f, 1.0f, 1.5f, 0, NULL, "min above max"},
 #else
-	{0, "gain", "", 0.0f, 1.0f, 0.5f, 0, NULL, "fine"},
+    {0, "gain", "", 0.0f, 1.0f, 0.5f, 0, NULL, "fine"},
 #endif
 };
 
 #if !defined(BAD_NO_SYMBOL)
 CX_MODULE_EXPORT cx_module_t chronus_module = {
 #if defined(BAD_ABI)
-	.abi_version = (CX_ABI_VERSION_MAJOR + 1u) << 16,
+    .abi_version = (CX_ABI_VERSION_MAJOR + 1u) << 16,
 #else
-	.abi_version = CX_ABI_VERSION,
+    .abi_version = CX_ABI_VERSION,
 #endif
-	.struct_size = sizeof(cx_module_t),
-	.type = BAD_TYPE,
-	.summary = "broken on purpose",
-	.state_size = 4,
-	.in_count = IN_COUNT,
-	.ins = ins,
-	.out_count = 1,
-	.outs = outs,
-	.param_count = 1,
-	.params = params,
-	.init = init,
+    .struct_size = sizeof(cx_module_t),
+    .type = BAD_TYPE,
+    .summary = "broken on purpose",
+    .state_size = 4,
+    .in_count = IN_COUNT,
+    .ins = ins,
+    .out_count = 1,
+    .outs = outs,
+    .param_count = 1,
+    .params = params,
+    .init = init,
 #if !defined(BAD_NO_PROCESS)
-	.process = process,
+    .process = process,
 #endif
 };
 #endif

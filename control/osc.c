@@ -42,7 +42,7 @@ static const char *arg_str(const char *types, lo_arg **argv, int argc, int k)
 {
 	if (k >= argc || (types[k] != LO_STRING && types[k] != LO_SYMBOL))
 		return NULL;
-	return &argv[k]->s;
+	return (const char *)argv[k]; /* liblo packs strings unaligned */
 }
 
 /* Argument k as a number (int, float, double), or NAN when it is not one. */

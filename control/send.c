@@ -21,7 +21,7 @@ static int on_reply(const char *path, const char *types, lo_arg **argv, int argc
 	failed = strcmp(path, "/fail") == 0;
 	text[0] = 0;
 	if (argc >= 2 && (types[1] == LO_STRING))
-		snprintf(text, sizeof text, "%s", &argv[1]->s);
+		snprintf(text, sizeof text, "%s", (const char *)argv[1]);
 	return 0;
 }
 

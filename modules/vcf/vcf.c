@@ -243,10 +243,7 @@ static void vcf_process(void *state, const cx_process_t *p)
 	s->ic2eq = cx_flush_tinyf(s->ic2eq);
 }
 
-/* Declared with the export macro, then defined: the macro carries `extern`, which GCC warns
- * about on a definition with an initializer; the visibility carries over to the definition. */
-CX_MODULE_EXPORT cx_module_t chronus_module;
-const cx_module_t chronus_module = {
+CX_MODULE_EXPORT cx_module_t chronus_module = {
 	.abi_version = CX_ABI_VERSION,
 	.struct_size = sizeof(cx_module_t),
 	.type = "vcf",

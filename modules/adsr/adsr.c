@@ -99,10 +99,12 @@ static float adsr_param_clamp(uint32_t index, float value)
 	return cx_clampf(value, adsr_params[index].min, adsr_params[index].max);
 }
 
-/* The coefficient of an RC stage that covers its span in time_s, aimed `past` spans beyond. */
+/* The coefficient of an RC stage that covers its span in time_s, aimed `past` spans beyond.
+ * The time is rounded to whole frames, so that a stage lands on its end exactly. */
 static double adsr_coef(float sample_rate_hz, float time_s, double past)
 {
-	return exp(-log((1.0 + past) / past) / ((double)time_s * (double)sample_rate_hz));
+	double frames = round((double)time_s * (double)sample_rate_hz);
+	return exp(-log((1.0 + past) / past) / (frames > 1.0 ? frames : 1.0));
 }
 
 static void adsr_aim(adsr_state_t *s, uint32_t stage, double target, double coef)

@@ -29,7 +29,9 @@
  * To stay bounded at high resonance with any input, each integrator state passes through a
  * soft knee: linear up to ±VCF_KNEE, then compressed towards ±VCF_STATE_MAX (like an OTA
  * integrator running out of current). Normal signals never reach the knee, so the branch
- * costs nothing in the common case and the filter is exactly linear there.
+ * costs nothing in the common case and the filter is exactly linear there. The outputs are
+ * averages of limited states, so |lp|, |bp| < 4 and, with the input clamped to ±10,
+ * |hp| < 10 + sqrt(2) 4 + 4 < 20, whatever comes in.
  *
  * Coefficients are computed once per chunk when the cutoff CV holds still and no ramp runs,
  * else every frame (vectorized into arrays, then the recursion reads them).
@@ -183,14 +185,14 @@ static inline vcf_ic_t vcf_tick(vcf_ic_t ic, vcf_coefs_t c, float in, float *lp,
 				float *bp)
 {
 	float v0 = cx_sanitizef(in, CX_INPUT_LIMIT);
-	float ic1eq = (ic.ic1eq - c.c1 * ic.ic1eq) + (c.b * v0 - c.b * ic.ic2eq);
-	float ic2eq = (ic.ic2eq - c.c3 * ic.ic2eq) + (c.b * ic.ic1eq + c.c3 * v0);
+	float ic1eq = vcf_limit((ic.ic1eq - c.c1 * ic.ic1eq) + (c.b * v0 - c.b * ic.ic2eq));
+	float ic2eq = vcf_limit((ic.ic2eq - c.c3 * ic.ic2eq) + (c.b * ic.ic1eq + c.c3 * v0));
 	float band = 0.5f * (ic.ic1eq + ic1eq);
 	float low = 0.5f * (ic.ic2eq + ic2eq);
 	*lp = low;
 	*bp = band;
 	*hp = v0 - c.k * band - low;
-	return (vcf_ic_t){vcf_limit(ic1eq), vcf_limit(ic2eq)};
+	return (vcf_ic_t){ic1eq, ic2eq};
 }
 
 static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, uint32_t end)

@@ -33,8 +33,9 @@
  * averages of limited states, so |lp|, |bp| < 4 and, with the input clamped to ±10,
  * |hp| < 10 + sqrt(2) 4 + 4 < 20, whatever comes in.
  *
- * Coefficients are computed once per chunk when the cutoff CV holds still and no ramp runs,
- * else every frame (vectorized into arrays, then the recursion reads them).
+ * When the cutoff CV holds still over a chunk and no ramp runs, the coefficients are kept
+ * from the last chunk or computed once for the chunk; else they are computed every frame,
+ * into an array the recursion then reads.
  *
  * Follows the RT rules in module.h.
  */
@@ -100,6 +101,10 @@ typedef struct vcf_state {
 	cx_ramp_t resonance;
 	float ic1eq;           /* band integrator state */
 	float ic2eq;           /* low integrator state */
+	float held_cutoff_hz;  /* the settings `held` was computed for (NaN: none yet) */
+	float held_cv;
+	float held_resonance;
+	vcf_coefs_t held;      /* coefficients kept while nothing moves */
 } vcf_state_t;
 
 static float vcf_param_clamp(uint32_t index, float value)
@@ -119,6 +124,7 @@ static void vcf_init(void *state, const float *params, float sample_rate, uint32
 	cx_ramp_snap(&s->resonance, vcf_param_clamp(VCF_PARAM_RESONANCE, params[VCF_PARAM_RESONANCE]));
 	s->ic1eq = 0.0f;
 	s->ic2eq = 0.0f;
+	s->held_cutoff_hz = NAN;
 }
 
 static void vcf_reset(void *state)
@@ -164,6 +170,20 @@ static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float
 	};
 }
 
+/* The coefficients while the cutoff, its CV and the resonance hold still: worked out again
+ * only when one of them has changed since the last time. */
+static inline vcf_coefs_t vcf_held_coefs(vcf_state_t *s, float cv)
+{
+	float cutoff_hz = s->cutoff_hz.value, resonance = s->resonance.value;
+	if (!(cutoff_hz == s->held_cutoff_hz && cv == s->held_cv && resonance == s->held_resonance)) {
+		s->held = vcf_coefs(s, cutoff_hz, cv, resonance);
+		s->held_cutoff_hz = cutoff_hz;
+		s->held_cv = cv;
+		s->held_resonance = resonance;
+	}
+	return s->held;
+}
+
 /* Soft knee: identity up to ±VCF_KNEE, then approaching ±VCF_STATE_MAX; continuous slope. */
 static inline float vcf_limit(float x)
 {
@@ -207,7 +227,7 @@ static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, ui
 		int still = s->cutoff_hz.frames_left == 0 && s->resonance.frames_left == 0 &&
 			    cx_is_constant(cv + pos, n);
 		if (still) {
-			vcf_coefs_t c = vcf_coefs(s, s->cutoff_hz.value, cv[pos], s->resonance.value);
+			vcf_coefs_t c = vcf_held_coefs(s, cv[pos]);
 			for (uint32_t i = pos; i < pos + n; i++)
 				ic = vcf_tick(ic, c, in[i], &lp[i], &hp[i], &bp[i]);
 		} else {

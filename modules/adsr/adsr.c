@@ -50,35 +50,34 @@ enum {
 enum { ADSR_IDLE, ADSR_ATTACK, ADSR_DECAY, ADSR_SUSTAIN, ADSR_RELEASE };
 
 static const cx_port_info_t adsr_ins[] = {
-	[ADSR_IN_GATE] = {"gate", CX_PORT_GATE, 0.0f, "high: attack, decay, sustain; low: release"},
-	[ADSR_IN_RETRIG] = {"retrig", CX_PORT_GATE, 0.0f,
-			    "rising while the gate is high: attack again from the current level"},
+    [ADSR_IN_GATE] = {"gate", CX_PORT_GATE, 0.0f, "high: attack, decay, sustain; low: release"},
+    [ADSR_IN_RETRIG] = {"retrig", CX_PORT_GATE, 0.0f,
+                        "rising while the gate is high: attack again from the current level"},
 };
 _Static_assert(sizeof adsr_ins / sizeof adsr_ins[0] == ADSR_IN_COUNT, "one entry per input");
 
 static const cx_port_info_t adsr_outs[] = {
-	[ADSR_OUT_OUT] = {"out", CX_PORT_CV, 0.0f, "the envelope, 0..1"},
+    [ADSR_OUT_OUT] = {"out", CX_PORT_CV, 0.0f, "the envelope, 0..1"},
 };
 _Static_assert(sizeof adsr_outs / sizeof adsr_outs[0] == ADSR_OUT_COUNT, "one entry per output");
 
 static const cx_param_info_t adsr_params[] = {
-	[ADSR_PARAM_ATTACK_S] = {0, "attack", "s", 0.0005f, 30.0f, 0.01f,
-				 CX_PARAM_LOG | CX_PARAM_NO_RAMP, NULL, "time from 0 to the peak 1.0"},
-	[ADSR_PARAM_DECAY_S] = {1, "decay", "s", 0.0005f, 30.0f, 0.1f,
-				CX_PARAM_LOG | CX_PARAM_NO_RAMP, NULL,
-				"time from the peak to the sustain level"},
-	[ADSR_PARAM_SUSTAIN] = {2, "sustain", "", 0.0f, 1.0f, 0.7f, 0, NULL,
-				"level held while the gate is high"},
-	[ADSR_PARAM_RELEASE_S] = {3, "release", "s", 0.0005f, 30.0f, 0.3f,
-				  CX_PARAM_LOG | CX_PARAM_NO_RAMP, NULL,
-				  "time from the level at gate-off to 0"},
+    [ADSR_PARAM_ATTACK_S] = {0, "attack", "s", 0.0005f, 30.0f, 0.01f,
+                             CX_PARAM_LOG | CX_PARAM_NO_RAMP, NULL, "time from 0 to the peak 1.0"},
+    [ADSR_PARAM_DECAY_S] = {1, "decay", "s", 0.0005f, 30.0f, 0.1f, CX_PARAM_LOG | CX_PARAM_NO_RAMP,
+                            NULL, "time from the peak to the sustain level"},
+    [ADSR_PARAM_SUSTAIN] = {2, "sustain", "", 0.0f, 1.0f, 0.7f, 0, NULL,
+                            "level held while the gate is high"},
+    [ADSR_PARAM_RELEASE_S] = {3, "release", "s", 0.0005f, 30.0f, 0.3f,
+                              CX_PARAM_LOG | CX_PARAM_NO_RAMP, NULL,
+                              "time from the level at gate-off to 0"},
 };
 _Static_assert(sizeof adsr_params / sizeof adsr_params[0] == ADSR_PARAM_COUNT,
-	       "one entry per parameter");
+               "one entry per parameter");
 
-#define ADSR_ATTACK_OVERSHOOT 0.3 /* the attack aims at 1.3: a gently rounded RC rise */
-#define ADSR_SETTLE 0.001         /* decay and release aim this fraction of their span past */
-#define ADSR_LAND 1e-9            /* a stage has arrived this close to its end (rounding) */
+#define ADSR_ATTACK_OVERSHOOT 0.3   /* the attack aims at 1.3: a gently rounded RC rise */
+#define ADSR_SETTLE           0.001 /* decay and release aim this fraction of their span past */
+#define ADSR_LAND             1e-9  /* a stage has arrived this close to its end (rounding) */
 
 typedef struct adsr_state {
 	float sample_rate_hz;
@@ -168,7 +167,7 @@ static void adsr_apply(adsr_state_t *s, const cx_event_t *e)
 		cx_ramp_to(&s->sustain, sustain, s->ramp_frames);
 		if (s->stage == ADSR_DECAY && s->level > sustain) /* re-aim at the new level */
 			adsr_aim(s, ADSR_DECAY, sustain - ADSR_SETTLE * (s->level - sustain),
-				 s->decay_coef);
+			         s->decay_coef);
 		return;
 	}
 	adsr_set_time(s, e->index, e->value);
@@ -188,7 +187,7 @@ static void adsr_take_inputs(adsr_state_t *s, uint32_t gate, uint32_t retrig)
 
 /* Returns the first frame in [i, end) where the gate or retrig input crosses 0.5, or end. */
 static uint32_t adsr_inputs_hold(const adsr_state_t *s, const float *gate, const float *retrig,
-				 uint32_t i, uint32_t end)
+                                 uint32_t i, uint32_t end)
 {
 	for (; i < end; i++)
 		if ((gate[i] > 0.5f) != s->gate_high || (retrig[i] > 0.5f) != s->retrig_high)
@@ -275,22 +274,22 @@ static void adsr_process(void *state, const cx_process_t *p)
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
-	.abi_version = CX_ABI_VERSION,
-	.struct_size = sizeof(cx_module_t),
-	.type = "adsr",
-	.summary = "attack/decay/sustain/release envelope, 0..1",
-	.version = 1,
-	.state_version = 1,
-	.flags = 0,
-	.state_size = sizeof(adsr_state_t),
-	.in_count = ADSR_IN_COUNT,
-	.ins = adsr_ins,
-	.out_count = ADSR_OUT_COUNT,
-	.outs = adsr_outs,
-	.param_count = ADSR_PARAM_COUNT,
-	.params = adsr_params,
-	.init = adsr_init,
-	.process = adsr_process,
-	.reset = adsr_reset,
-	.migrate = NULL,
+    .abi_version = CX_ABI_VERSION,
+    .struct_size = sizeof(cx_module_t),
+    .type = "adsr",
+    .summary = "attack/decay/sustain/release envelope, 0..1",
+    .version = 1,
+    .state_version = 1,
+    .flags = 0,
+    .state_size = sizeof(adsr_state_t),
+    .in_count = ADSR_IN_COUNT,
+    .ins = adsr_ins,
+    .out_count = ADSR_OUT_COUNT,
+    .outs = adsr_outs,
+    .param_count = ADSR_PARAM_COUNT,
+    .params = adsr_params,
+    .init = adsr_init,
+    .process = adsr_process,
+    .reset = adsr_reset,
+    .migrate = NULL,
 };

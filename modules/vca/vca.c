@@ -19,21 +19,21 @@ enum { VCA_OUT_OUT, VCA_OUT_COUNT };
 enum { VCA_PARAM_GAIN, VCA_PARAM_COUNT };
 
 static const cx_port_info_t vca_ins[] = {
-	[VCA_IN_IN] = {"in", CX_PORT_AUDIO, 0.0f, "signal to amplify"},
-	[VCA_IN_CV] = {"cv", CX_PORT_CV, 1.0f, "linear gain control, 0..1 (1 when unpatched)"},
+    [VCA_IN_IN] = {"in", CX_PORT_AUDIO, 0.0f, "signal to amplify"},
+    [VCA_IN_CV] = {"cv", CX_PORT_CV, 1.0f, "linear gain control, 0..1 (1 when unpatched)"},
 };
 _Static_assert(sizeof vca_ins / sizeof vca_ins[0] == VCA_IN_COUNT, "one entry per input");
 
 static const cx_port_info_t vca_outs[] = {
-	[VCA_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "in * cv * gain"},
+    [VCA_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "in * cv * gain"},
 };
 _Static_assert(sizeof vca_outs / sizeof vca_outs[0] == VCA_OUT_COUNT, "one entry per output");
 
 static const cx_param_info_t vca_params[] = {
-	[VCA_PARAM_GAIN] = {0, "gain", "", 0.0f, 2.0f, 1.0f, 0, NULL, "linear gain"},
+    [VCA_PARAM_GAIN] = {0, "gain", "", 0.0f, 2.0f, 1.0f, 0, NULL, "linear gain"},
 };
 _Static_assert(sizeof vca_params / sizeof vca_params[0] == VCA_PARAM_COUNT,
-	       "one entry per parameter");
+               "one entry per parameter");
 
 typedef struct vca_state {
 	uint32_t ramp_frames;
@@ -80,7 +80,8 @@ static void vca_render(vca_state_t *s, const cx_process_t *p, uint32_t begin, ui
 	uint32_t i = begin;
 	for (; i < end && s->gain.frames_left > 0; i++)
 		out[i] = vca_tick(in[i], cv[i], cx_ramp_next(&s->gain));
-	float gain = s->gain.value; /* a local: out[] could alias the state for all the compiler knows */
+	float gain =
+	    s->gain.value; /* a local: out[] could alias the state for all the compiler knows */
 	for (; i < end; i++)
 		out[i] = vca_tick(in[i], cv[i], gain);
 }
@@ -101,22 +102,22 @@ static void vca_process(void *state, const cx_process_t *p)
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
-	.abi_version = CX_ABI_VERSION,
-	.struct_size = sizeof(cx_module_t),
-	.type = "vca",
-	.summary = "linear amplifier: out = in * cv * gain",
-	.version = 1,
-	.state_version = 1,
-	.flags = 0,
-	.state_size = sizeof(vca_state_t),
-	.in_count = VCA_IN_COUNT,
-	.ins = vca_ins,
-	.out_count = VCA_OUT_COUNT,
-	.outs = vca_outs,
-	.param_count = VCA_PARAM_COUNT,
-	.params = vca_params,
-	.init = vca_init,
-	.process = vca_process,
-	.reset = vca_reset,
-	.migrate = NULL,
+    .abi_version = CX_ABI_VERSION,
+    .struct_size = sizeof(cx_module_t),
+    .type = "vca",
+    .summary = "linear amplifier: out = in * cv * gain",
+    .version = 1,
+    .state_version = 1,
+    .flags = 0,
+    .state_size = sizeof(vca_state_t),
+    .in_count = VCA_IN_COUNT,
+    .ins = vca_ins,
+    .out_count = VCA_OUT_COUNT,
+    .outs = vca_outs,
+    .param_count = VCA_PARAM_COUNT,
+    .params = vca_params,
+    .init = vca_init,
+    .process = vca_process,
+    .reset = vca_reset,
+    .migrate = NULL,
 };

@@ -51,43 +51,43 @@ enum { VCF_PARAM_CUTOFF_HZ, VCF_PARAM_RESONANCE, VCF_PARAM_MODE, VCF_PARAM_COUNT
 enum { VCF_MODE_LP, VCF_MODE_HP, VCF_MODE_BP, VCF_MODE_COUNT };
 
 static const cx_port_info_t vcf_ins[] = {
-	[VCF_IN_IN] = {"in", CX_PORT_AUDIO, 0.0f, "signal to filter"},
-	[VCF_IN_CUTOFF] = {"cutoff", CX_PORT_CV, 0.0f, "cutoff CV, 1 V/oct, added to log2 cutoff"},
+    [VCF_IN_IN] = {"in", CX_PORT_AUDIO, 0.0f, "signal to filter"},
+    [VCF_IN_CUTOFF] = {"cutoff", CX_PORT_CV, 0.0f, "cutoff CV, 1 V/oct, added to log2 cutoff"},
 };
 _Static_assert(sizeof vcf_ins / sizeof vcf_ins[0] == VCF_IN_COUNT, "one entry per input");
 
 static const cx_port_info_t vcf_outs[] = {
-	[VCF_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "the output chosen by mode"},
-	[VCF_OUT_LP] = {"lp", CX_PORT_AUDIO, 0.0f, "lowpass, 12 dB/oct"},
-	[VCF_OUT_HP] = {"hp", CX_PORT_AUDIO, 0.0f, "highpass, 12 dB/oct"},
-	[VCF_OUT_BP] = {"bp", CX_PORT_AUDIO, 0.0f, "bandpass, peak gain Q"},
+    [VCF_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "the output chosen by mode"},
+    [VCF_OUT_LP] = {"lp", CX_PORT_AUDIO, 0.0f, "lowpass, 12 dB/oct"},
+    [VCF_OUT_HP] = {"hp", CX_PORT_AUDIO, 0.0f, "highpass, 12 dB/oct"},
+    [VCF_OUT_BP] = {"bp", CX_PORT_AUDIO, 0.0f, "bandpass, peak gain Q"},
 };
 _Static_assert(sizeof vcf_outs / sizeof vcf_outs[0] == VCF_OUT_COUNT, "one entry per output");
 
 static const char *const vcf_mode_names[] = {
-	[VCF_MODE_LP] = "lp",
-	[VCF_MODE_HP] = "hp",
-	[VCF_MODE_BP] = "bp",
+    [VCF_MODE_LP] = "lp",
+    [VCF_MODE_HP] = "hp",
+    [VCF_MODE_BP] = "bp",
 };
 _Static_assert(sizeof vcf_mode_names / sizeof vcf_mode_names[0] == VCF_MODE_COUNT,
-	       "one name per mode");
+               "one name per mode");
 
 static const cx_param_info_t vcf_params[] = {
-	[VCF_PARAM_CUTOFF_HZ] = {0, "cutoff", "Hz", 20.0f, 20000.0f, 1000.0f, CX_PARAM_LOG, NULL,
-				 "cutoff frequency at 0 V on the cutoff input"},
-	[VCF_PARAM_RESONANCE] = {1, "resonance", "", 0.0f, 1.0f, 0.0f, 0, NULL,
-				 "0: Butterworth, 1: rings on at the cutoff"},
-	[VCF_PARAM_MODE] = {2, "mode", "", 0.0f, (float)(VCF_MODE_COUNT - 1), (float)VCF_MODE_LP,
-			    CX_PARAM_ENUM | CX_PARAM_NO_RAMP, vcf_mode_names,
-			    "which response the out port carries: lp, hp or bp"},
+    [VCF_PARAM_CUTOFF_HZ] = {0, "cutoff", "Hz", 20.0f, 20000.0f, 1000.0f, CX_PARAM_LOG, NULL,
+                             "cutoff frequency at 0 V on the cutoff input"},
+    [VCF_PARAM_RESONANCE] = {1, "resonance", "", 0.0f, 1.0f, 0.0f, 0, NULL,
+                             "0: Butterworth, 1: rings on at the cutoff"},
+    [VCF_PARAM_MODE] = {2, "mode", "", 0.0f, (float)(VCF_MODE_COUNT - 1), (float)VCF_MODE_LP,
+                        CX_PARAM_ENUM | CX_PARAM_NO_RAMP, vcf_mode_names,
+                        "which response the out port carries: lp, hp or bp"},
 };
 _Static_assert(sizeof vcf_params / sizeof vcf_params[0] == VCF_PARAM_COUNT,
-	       "one entry per parameter");
+               "one entry per parameter");
 
 #define VCF_CUTOFF_RATIO_MIN 1e-5f /* of the sample rate: 0.48 Hz at 48 kHz */
 #define VCF_CUTOFF_RATIO_MAX 0.49f /* of the sample rate: below Nyquist, g stays finite */
-#define VCF_KNEE 2.0f              /* integrator states are linear up to this */
-#define VCF_STATE_MAX 4.0f         /* and never reach this */
+#define VCF_KNEE             2.0f  /* integrator states are linear up to this */
+#define VCF_STATE_MAX        4.0f  /* and never reach this */
 
 typedef struct vcf_coefs {
 	float c1, b, c3, k; /* see the header: c1 = 2 (1 - a1), b = 2 a2, c3 = 2 a3 */
@@ -96,15 +96,15 @@ typedef struct vcf_coefs {
 typedef struct vcf_state {
 	float inv_sample_rate; /* 1 / Hz */
 	uint32_t ramp_frames;
-	uint32_t mode;         /* VCF_MODE_* */
+	uint32_t mode; /* VCF_MODE_* */
 	cx_ramp_log_t cutoff_hz;
 	cx_ramp_t resonance;
-	float ic1eq;           /* band integrator state */
-	float ic2eq;           /* low integrator state */
-	float held_cutoff_hz;  /* the settings `held` was computed for (NaN: none yet) */
+	float ic1eq;          /* band integrator state */
+	float ic2eq;          /* low integrator state */
+	float held_cutoff_hz; /* the settings `held` was computed for (NaN: none yet) */
 	float held_cv;
 	float held_resonance;
-	vcf_coefs_t held;      /* coefficients kept while nothing moves */
+	vcf_coefs_t held; /* coefficients kept while nothing moves */
 } vcf_state_t;
 
 static float vcf_param_clamp(uint32_t index, float value)
@@ -120,8 +120,9 @@ static void vcf_init(void *state, const float *params, float sample_rate, uint32
 	s->ramp_frames = cx_ramp_frames(sample_rate);
 	s->mode = (uint32_t)vcf_param_clamp(VCF_PARAM_MODE, params[VCF_PARAM_MODE]);
 	cx_ramp_log_snap(&s->cutoff_hz,
-			 vcf_param_clamp(VCF_PARAM_CUTOFF_HZ, params[VCF_PARAM_CUTOFF_HZ]));
-	cx_ramp_snap(&s->resonance, vcf_param_clamp(VCF_PARAM_RESONANCE, params[VCF_PARAM_RESONANCE]));
+	                 vcf_param_clamp(VCF_PARAM_CUTOFF_HZ, params[VCF_PARAM_CUTOFF_HZ]));
+	cx_ramp_snap(&s->resonance,
+	             vcf_param_clamp(VCF_PARAM_RESONANCE, params[VCF_PARAM_RESONANCE]));
 	s->ic1eq = 0.0f;
 	s->ic2eq = 0.0f;
 	s->held_cutoff_hz = NAN;
@@ -154,7 +155,7 @@ static void vcf_apply(vcf_state_t *s, const cx_event_t *e)
 
 /* The coefficients for a cutoff, a cutoff CV in volts and a resonance (see the header). */
 static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float cv,
-				    float resonance)
+                                    float resonance)
 {
 	float ratio = cutoff_hz * cx_exp2f(cx_sanitizef(cv, CX_INPUT_LIMIT)) * s->inv_sample_rate;
 	ratio = cx_clampf(ratio, VCF_CUTOFF_RATIO_MIN, VCF_CUTOFF_RATIO_MAX);
@@ -163,10 +164,10 @@ static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float
 	float k = 1.41421356f * (1.0f - resonance);
 	float two_over_d = 2.0f / (cs * cs + sn * sn + k * sn * cs);
 	return (vcf_coefs_t){
-		.c1 = sn * (sn + k * cs) * two_over_d, /* 2 (1 - a1) = 2 s (s + k c) / D */
-		.b = sn * cs * two_over_d,
-		.c3 = sn * sn * two_over_d,
-		.k = k,
+	    .c1 = sn * (sn + k * cs) * two_over_d, /* 2 (1 - a1) = 2 s (s + k c) / D */
+	    .b = sn * cs * two_over_d,
+	    .c3 = sn * sn * two_over_d,
+	    .k = k,
 	};
 }
 
@@ -175,7 +176,8 @@ static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float
 static inline vcf_coefs_t vcf_held_coefs(vcf_state_t *s, float cv)
 {
 	float cutoff_hz = s->cutoff_hz.value, resonance = s->resonance.value;
-	if (!(cutoff_hz == s->held_cutoff_hz && cv == s->held_cv && resonance == s->held_resonance)) {
+	if (!(cutoff_hz == s->held_cutoff_hz && cv == s->held_cv &&
+	      resonance == s->held_resonance)) {
 		s->held = vcf_coefs(s, cutoff_hz, cv, resonance);
 		s->held_cutoff_hz = cutoff_hz;
 		s->held_cv = cv;
@@ -202,7 +204,7 @@ typedef struct vcf_ic {
 
 /* One frame of the filter; writes the three responses. */
 static inline vcf_ic_t vcf_tick(vcf_ic_t ic, vcf_coefs_t c, float in, float *lp, float *hp,
-				float *bp)
+                                float *bp)
 {
 	float v0 = cx_sanitizef(in, CX_INPUT_LIMIT);
 	float ic1eq = vcf_limit((ic.ic1eq - c.c1 * ic.ic1eq) + (c.b * v0 - c.b * ic.ic2eq));
@@ -225,7 +227,7 @@ static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, ui
 	for (uint32_t pos = begin; pos < end; pos += n) {
 		n = end - pos < CX_CHUNK_FRAMES ? end - pos : CX_CHUNK_FRAMES;
 		int still = s->cutoff_hz.frames_left == 0 && s->resonance.frames_left == 0 &&
-			    cx_is_constant(cv + pos, n);
+		            cx_is_constant(cv + pos, n);
 		if (still) {
 			vcf_coefs_t c = vcf_held_coefs(s, cv[pos]);
 			for (uint32_t i = pos; i < pos + n; i++)
@@ -239,7 +241,7 @@ static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, ui
 			}
 			for (uint32_t i = 0; i < n; i++)
 				ic = vcf_tick(ic, c[i], in[pos + i], &lp[pos + i], &hp[pos + i],
-					      &bp[pos + i]);
+				              &bp[pos + i]);
 		}
 	}
 	s->ic1eq = ic.ic1eq;
@@ -266,22 +268,22 @@ static void vcf_process(void *state, const cx_process_t *p)
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
-	.abi_version = CX_ABI_VERSION,
-	.struct_size = sizeof(cx_module_t),
-	.type = "vcf",
-	.summary = "resonant state-variable filter: lowpass, highpass, bandpass",
-	.version = 1,
-	.state_version = 1,
-	.flags = 0,
-	.state_size = sizeof(vcf_state_t),
-	.in_count = VCF_IN_COUNT,
-	.ins = vcf_ins,
-	.out_count = VCF_OUT_COUNT,
-	.outs = vcf_outs,
-	.param_count = VCF_PARAM_COUNT,
-	.params = vcf_params,
-	.init = vcf_init,
-	.process = vcf_process,
-	.reset = vcf_reset,
-	.migrate = NULL,
+    .abi_version = CX_ABI_VERSION,
+    .struct_size = sizeof(cx_module_t),
+    .type = "vcf",
+    .summary = "resonant state-variable filter: lowpass, highpass, bandpass",
+    .version = 1,
+    .state_version = 1,
+    .flags = 0,
+    .state_size = sizeof(vcf_state_t),
+    .in_count = VCF_IN_COUNT,
+    .ins = vcf_ins,
+    .out_count = VCF_OUT_COUNT,
+    .outs = vcf_outs,
+    .param_count = VCF_PARAM_COUNT,
+    .params = vcf_params,
+    .init = vcf_init,
+    .process = vcf_process,
+    .reset = vcf_reset,
+    .migrate = NULL,
 };

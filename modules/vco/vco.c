@@ -32,49 +32,49 @@ enum { VCO_PARAM_FREQ_HZ, VCO_PARAM_WAVE, VCO_PARAM_WIDTH, VCO_PARAM_FM_HZ, VCO_
 enum { VCO_WAVE_SINE, VCO_WAVE_TRIANGLE, VCO_WAVE_SAW, VCO_WAVE_SQUARE, VCO_WAVE_COUNT };
 
 static const cx_port_info_t vco_ins[] = {
-	[VCO_IN_PITCH] = {"pitch", CX_PORT_CV, 0.0f, "pitch, 1 V/oct, added to log2 of freq"},
-	[VCO_IN_FM] = {"fm", CX_PORT_AUDIO, 0.0f, "linear FM: fm Hz of deviation per unit"},
+    [VCO_IN_PITCH] = {"pitch", CX_PORT_CV, 0.0f, "pitch, 1 V/oct, added to log2 of freq"},
+    [VCO_IN_FM] = {"fm", CX_PORT_AUDIO, 0.0f, "linear FM: fm Hz of deviation per unit"},
 };
 _Static_assert(sizeof vco_ins / sizeof vco_ins[0] == VCO_IN_COUNT, "one entry per input");
 
 static const cx_port_info_t vco_outs[] = {
-	[VCO_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "the wave, ±1"},
+    [VCO_OUT_OUT] = {"out", CX_PORT_AUDIO, 0.0f, "the wave, ±1"},
 };
 _Static_assert(sizeof vco_outs / sizeof vco_outs[0] == VCO_OUT_COUNT, "one entry per output");
 
 static const char *const vco_wave_names[] = {
-	[VCO_WAVE_SINE] = "sine",
-	[VCO_WAVE_TRIANGLE] = "triangle",
-	[VCO_WAVE_SAW] = "saw",
-	[VCO_WAVE_SQUARE] = "square",
+    [VCO_WAVE_SINE] = "sine",
+    [VCO_WAVE_TRIANGLE] = "triangle",
+    [VCO_WAVE_SAW] = "saw",
+    [VCO_WAVE_SQUARE] = "square",
 };
 _Static_assert(sizeof vco_wave_names / sizeof vco_wave_names[0] == VCO_WAVE_COUNT,
-	       "one name per wave");
+               "one name per wave");
 
 static const cx_param_info_t vco_params[] = {
-	[VCO_PARAM_FREQ_HZ] = {0, "freq", "Hz", 0.1f, 20000.0f, CX_C4_HZ, CX_PARAM_LOG, NULL,
-			       "frequency at 0 V on the pitch input"},
-	[VCO_PARAM_WAVE] = {1, "wave", "", 0.0f, (float)(VCO_WAVE_COUNT - 1), (float)VCO_WAVE_SAW,
-			    CX_PARAM_ENUM | CX_PARAM_NO_RAMP, vco_wave_names,
-			    "sine, triangle, saw or square"},
-	[VCO_PARAM_WIDTH] = {2, "width", "", 0.01f, 0.99f, 0.5f, 0, NULL,
-			     "pulse width of the square, as a fraction of the cycle"},
-	[VCO_PARAM_FM_HZ] = {3, "fm", "Hz", 0.0f, 20000.0f, 0.0f, 0, NULL,
-			     "linear FM depth: Hz of deviation per unit of the fm input"},
+    [VCO_PARAM_FREQ_HZ] = {0, "freq", "Hz", 0.1f, 20000.0f, CX_C4_HZ, CX_PARAM_LOG, NULL,
+                           "frequency at 0 V on the pitch input"},
+    [VCO_PARAM_WAVE] = {1, "wave", "", 0.0f, (float)(VCO_WAVE_COUNT - 1), (float)VCO_WAVE_SAW,
+                        CX_PARAM_ENUM | CX_PARAM_NO_RAMP, vco_wave_names,
+                        "sine, triangle, saw or square"},
+    [VCO_PARAM_WIDTH] = {2, "width", "", 0.01f, 0.99f, 0.5f, 0, NULL,
+                         "pulse width of the square, as a fraction of the cycle"},
+    [VCO_PARAM_FM_HZ] = {3, "fm", "Hz", 0.0f, 20000.0f, 0.0f, 0, NULL,
+                         "linear FM depth: Hz of deviation per unit of the fm input"},
 };
 _Static_assert(sizeof vco_params / sizeof vco_params[0] == VCO_PARAM_COUNT,
-	       "one entry per parameter");
+               "one entry per parameter");
 
 /* The highest |frequency| as a fraction of the sample rate; also keeps the increment in
  * int32 range. */
 #define VCO_CYCLES_PER_FRAME_MAX 0.49f
 
 typedef struct vco_state {
-	float hz_to_inc;       /* phase increment per Hz: 2^32 / sample rate */
-	float hz_max;          /* VCO_CYCLES_PER_FRAME_MAX * sample rate */
+	float hz_to_inc; /* phase increment per Hz: 2^32 / sample rate */
+	float hz_max;    /* VCO_CYCLES_PER_FRAME_MAX * sample rate */
 	uint32_t ramp_frames;
-	uint32_t wave;         /* VCO_WAVE_* */
-	uint32_t phase;        /* 2^32 = one cycle */
+	uint32_t wave;  /* VCO_WAVE_* */
+	uint32_t phase; /* 2^32 = one cycle */
 	cx_ramp_log_t freq_hz;
 	cx_ramp_t width;
 	cx_ramp_t fm_hz;
@@ -94,7 +94,8 @@ static void vco_init(void *state, const float *params, float sample_rate, uint32
 	s->ramp_frames = cx_ramp_frames(sample_rate);
 	s->wave = (uint32_t)vco_param_clamp(VCO_PARAM_WAVE, params[VCO_PARAM_WAVE]);
 	s->phase = 0;
-	cx_ramp_log_snap(&s->freq_hz, vco_param_clamp(VCO_PARAM_FREQ_HZ, params[VCO_PARAM_FREQ_HZ]));
+	cx_ramp_log_snap(&s->freq_hz,
+	                 vco_param_clamp(VCO_PARAM_FREQ_HZ, params[VCO_PARAM_FREQ_HZ]));
 	cx_ramp_snap(&s->width, vco_param_clamp(VCO_PARAM_WIDTH, params[VCO_PARAM_WIDTH]));
 	cx_ramp_snap(&s->fm_hz, vco_param_clamp(VCO_PARAM_FM_HZ, params[VCO_PARAM_FM_HZ]));
 }
@@ -153,14 +154,15 @@ static inline void vco_set_inc(vco_incs_t *c, uint32_t j, int32_t inc)
 }
 
 static void vco_increments(vco_state_t *s, const float *pitch_v, const float *fm, uint32_t n,
-			   vco_incs_t *c)
+                           vco_incs_t *c)
 {
 	int still = s->freq_hz.frames_left == 0 && s->fm_hz.frames_left == 0 &&
-		    cx_is_constant(pitch_v, n) && (s->fm_hz.value == 0.0f || cx_is_constant(fm, n));
+	            cx_is_constant(pitch_v, n) && (s->fm_hz.value == 0.0f || cx_is_constant(fm, n));
 	if (still) {
 		c->stride = 0;
-		vco_set_inc(c, 0, vco_increment(s, vco_hz(s->freq_hz.value, pitch_v[0],
-							      s->fm_hz.value, fm[0])));
+		vco_set_inc(
+		    c, 0,
+		    vco_increment(s, vco_hz(s->freq_hz.value, pitch_v[0], s->fm_hz.value, fm[0])));
 		return;
 	}
 	c->stride = 1;
@@ -215,7 +217,7 @@ static void vco_saw(uint32_t *phase, const vco_incs_t *c, float *out, uint32_t n
 }
 
 static void vco_square(uint32_t *phase, const vco_incs_t *c, const float *width, float *out,
-		       uint32_t n)
+                       uint32_t n)
 {
 	uint32_t ph = *phase;
 	for (uint32_t i = 0, j = 0; i < n; i++, j += c->stride) {
@@ -276,22 +278,22 @@ static void vco_process(void *state, const cx_process_t *p)
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
-	.abi_version = CX_ABI_VERSION,
-	.struct_size = sizeof(cx_module_t),
-	.type = "vco",
-	.summary = "band-limited oscillator: sine, triangle, saw, square",
-	.version = 1,
-	.state_version = 1,
-	.flags = 0,
-	.state_size = sizeof(vco_state_t),
-	.in_count = VCO_IN_COUNT,
-	.ins = vco_ins,
-	.out_count = VCO_OUT_COUNT,
-	.outs = vco_outs,
-	.param_count = VCO_PARAM_COUNT,
-	.params = vco_params,
-	.init = vco_init,
-	.process = vco_process,
-	.reset = vco_reset,
-	.migrate = NULL,
+    .abi_version = CX_ABI_VERSION,
+    .struct_size = sizeof(cx_module_t),
+    .type = "vco",
+    .summary = "band-limited oscillator: sine, triangle, saw, square",
+    .version = 1,
+    .state_version = 1,
+    .flags = 0,
+    .state_size = sizeof(vco_state_t),
+    .in_count = VCO_IN_COUNT,
+    .ins = vco_ins,
+    .out_count = VCO_OUT_COUNT,
+    .outs = vco_outs,
+    .param_count = VCO_PARAM_COUNT,
+    .params = vco_params,
+    .init = vco_init,
+    .process = vco_process,
+    .reset = vco_reset,
+    .migrate = NULL,
 };

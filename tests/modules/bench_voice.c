@@ -14,9 +14,9 @@
 
 #include "host.h"
 
-#define BENCH_FRAMES 64u
+#define BENCH_FRAMES  64u
 #define BENCH_RATE_HZ 48000.0f
-#define BENCH_RUNS 15
+#define BENCH_RUNS    15
 
 enum { BENCH_VCO, BENCH_VCF, BENCH_ADSR, BENCH_VCA, BENCH_MODULES };
 

@@ -75,8 +75,7 @@ int host_open(host_module_t *m, const char *path, float sample_rate_hz, uint32_t
 	return 0;
 }
 
-void host_open_or_die(host_module_t *m, const char *path, float sample_rate_hz,
-		      uint32_t frames_max)
+void host_open_or_die(host_module_t *m, const char *path, float sample_rate_hz, uint32_t frames_max)
 {
 	if (host_open(m, path, sample_rate_hz, frames_max) != 0)
 		exit(1);
@@ -97,7 +96,7 @@ void host_close(host_module_t *m)
 }
 
 static uint32_t host_find(const host_module_t *m, const char *what, const char *name,
-			  uint32_t count, const char *(*name_of)(const cx_module_t *, uint32_t))
+                          uint32_t count, const char *(*name_of)(const cx_module_t *, uint32_t))
 {
 	for (uint32_t i = 0; i < count; i++)
 		if (strcmp(name_of(m->desc, i), name) == 0)
@@ -151,23 +150,23 @@ void host_set(host_module_t *m, const char *name, float value)
 }
 
 void host_process(host_module_t *m, uint32_t frames, const float *const *in, float *const *out,
-		  const cx_event_t *events, uint32_t event_count)
+                  const cx_event_t *events, uint32_t event_count)
 {
 	cx_process_t p = {
-		.frames = frames,
-		.sample_rate = m->sample_rate_hz,
-		.frame_time = 0,
-		.in = in,
-		.out = out,
-		.events = events,
-		.event_count = event_count,
-		.host_in = {NULL, NULL},
+	    .frames = frames,
+	    .sample_rate = m->sample_rate_hz,
+	    .frame_time = 0,
+	    .in = in,
+	    .out = out,
+	    .events = events,
+	    .event_count = event_count,
+	    .host_in = {NULL, NULL},
 	};
 	m->desc->process(m->state, &p);
 }
 
 void host_render(host_module_t *m, uint64_t frames, uint32_t block, const float *const *in,
-		 float *const *out, const host_event_t *events, uint32_t event_count)
+                 float *const *out, const host_event_t *events, uint32_t event_count)
 {
 	const cx_module_t *d = m->desc;
 	float *in_buf[CX_PORTS_MAX], *out_buf[CX_PORTS_MAX];
@@ -181,18 +180,20 @@ void host_render(host_module_t *m, uint64_t frames, uint32_t block, const float 
 		uint32_t n = frames - pos < block ? (uint32_t)(frames - pos) : block;
 		for (uint32_t i = 0; i < d->in_count; i++)
 			for (uint32_t j = 0; j < n; j++)
-				in_buf[i][j] = in != NULL && in[i] != NULL ? in[i][pos + j] : d->ins[i].def;
+				in_buf[i][j] =
+				    in != NULL && in[i] != NULL ? in[i][pos + j] : d->ins[i].def;
 		uint32_t count = 0;
-		for (; next_event < event_count && events[next_event].frame < pos + n; next_event++) {
+		for (; next_event < event_count && events[next_event].frame < pos + n;
+		     next_event++) {
 			const host_event_t *e = &events[next_event];
 			const cx_param_info_t *info = &d->params[e->param];
 			float value = host_clamp_param(info, e->value);
 			m->params[e->param] = value;
 			block_events[count++] = (cx_event_t){
-				.frame = e->frame > pos ? (uint32_t)(e->frame - pos) : 0,
-				.kind = CX_EVENT_PARAM,
-				.index = (uint16_t)e->param,
-				.value = value,
+			    .frame = e->frame > pos ? (uint32_t)(e->frame - pos) : 0,
+			    .kind = CX_EVENT_PARAM,
+			    .index = (uint16_t)e->param,
+			    .value = value,
 			};
 		}
 		host_process(m, n, (const float *const *)in_buf, out_buf, block_events, count);
@@ -215,9 +216,9 @@ void host_write_wav(const char *name, const float *x, uint64_t frames, float sam
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s.wav", dir, name);
 	SF_INFO info = {
-		.samplerate = (int)sample_rate_hz,
-		.channels = 1,
-		.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT,
+	    .samplerate = (int)sample_rate_hz,
+	    .channels = 1,
+	    .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT,
 	};
 	SNDFILE *f = sf_open(path, SFM_WRITE, &info);
 	if (f == NULL) {

@@ -17,7 +17,7 @@
 typedef struct host_module {
 	void *dl;
 	const cx_module_t *desc;
-	void *state;          /* state_size bytes, 64-byte aligned */
+	void *state; /* state_size bytes, 64-byte aligned */
 	float sample_rate_hz;
 	uint32_t frames_max;
 	float params[CX_PARAMS_MAX]; /* the values last given (init or event) */
@@ -35,7 +35,7 @@ int host_open(host_module_t *m, const char *path, float sample_rate_hz, uint32_t
 
 /* Loads like host_open, or prints why not and exits the test with status 1. */
 void host_open_or_die(host_module_t *m, const char *path, float sample_rate_hz,
-		      uint32_t frames_max);
+                      uint32_t frames_max);
 
 /* Re-initializes the state (zeroed, then init) with m->params. */
 void host_init(host_module_t *m);
@@ -52,13 +52,13 @@ void host_set(host_module_t *m, const char *name, float value);
 
 /* Calls process() once: frames <= frames_max, events sorted, frames relative to the block. */
 void host_process(host_module_t *m, uint32_t frames, const float *const *in, float *const *out,
-		  const cx_event_t *events, uint32_t event_count);
+                  const cx_event_t *events, uint32_t event_count);
 
 /* Renders `frames` frames in blocks of `block` frames (<= frames_max). in[i] is a buffer of
  * `frames` samples for input i, or NULL for the port's default value; out[i] receives `frames`
  * samples, or NULL to drop output i. Events carry absolute frames, sorted. */
 void host_render(host_module_t *m, uint64_t frames, uint32_t block, const float *const *in,
-		 float *const *out, const host_event_t *events, uint32_t event_count);
+                 float *const *out, const host_event_t *events, uint32_t event_count);
 
 /* Writes a mono float WAV when the environment variable CX_TEST_WAV_DIR names a folder
  * (for listening to what a test heard); does nothing otherwise. */

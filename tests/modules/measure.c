@@ -102,7 +102,7 @@ void measure_spectrum(const float *x, size_t n, double *mag)
 }
 
 double measure_alias_db(const double *mag, size_t n, double sample_rate_hz, double f0_hz,
-			double guard_hz, double max_hz, double *at_hz)
+                        double guard_hz, double max_hz, double *at_hz)
 {
 	double bin_hz = sample_rate_hz / (double)n;
 	double fundamental = 0.0;

@@ -22,7 +22,7 @@ void measure_spectrum(const float *x, size_t n, double *mag);
 /* Strongest spectral component not within guard_hz of DC or of a harmonic k * f0 below
  * Nyquist, below max_hz, in dB relative to the fundamental. *at_hz receives its frequency. */
 double measure_alias_db(const double *mag, size_t n, double sample_rate_hz, double f0_hz,
-			double guard_hz, double max_hz, double *at_hz);
+                        double guard_hz, double max_hz, double *at_hz);
 
 /* Largest |x[i] - x[i-1]| over [1, n). */
 double measure_max_step(const float *x, size_t n);

@@ -16,10 +16,10 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define BLOCK 64u
-#define GATE_AT 100u
-#define TIME_TOLERANCE 0.01  /* 1 % */
+#define RATE_HZ         48000.0f
+#define BLOCK           64u
+#define GATE_AT         100u
+#define TIME_TOLERANCE  0.01 /* 1 % */
 #define CURVE_TOLERANCE 1e-5 /* float output against the double-precision curve */
 
 static const double times_s[] = {0.005, 0.05, 0.5, 2.0};
@@ -35,7 +35,7 @@ static double rc_curve(double from, double to, double past, double frames, doubl
 }
 
 static int test_times(host_module_t *m, double time_s, double sustain, double *worst_error,
-		      double *worst_curve)
+                      double *worst_curve)
 {
 	double frames = round(time_s * RATE_HZ); /* adsr.c rounds stage times to whole frames */
 	uint64_t hold = GATE_AT + (uint64_t)(2.0 * frames) + 4800u; /* gate-off frame */
@@ -62,22 +62,23 @@ static int test_times(host_module_t *m, double time_s, double sustain, double *w
 	while (silent < total && out[silent] > 0.0f)
 		silent++;
 	double measured[3] = {(double)(peak - GATE_AT), (double)(settled - peak),
-			      (double)(silent - hold)};
+	                      (double)(silent - hold)};
 	double curve = 0.0;
 	for (double n = 0; n < frames; n++) {
 		double a = rc_curve(0.0, 1.0, 0.3, frames, n);
 		double d = rc_curve(1.0, sustain, 0.001, frames, n);
 		double r = rc_curve(sustain, 0.0, 0.001, frames, n);
-		double e = fmax(fabs(out[GATE_AT + (uint64_t)n] - a),
-				fmax(fabs(out[peak + (uint64_t)n] - d), fabs(out[hold + (uint64_t)n] - r)));
+		double e = fmax(
+		    fabs(out[GATE_AT + (uint64_t)n] - a),
+		    fmax(fabs(out[peak + (uint64_t)n] - d), fabs(out[hold + (uint64_t)n] - r)));
 		curve = fmax(curve, e);
 	}
 	const char *names[3] = {"attack", "decay", "release"};
 	int ok = curve <= CURVE_TOLERANCE;
 	for (int s = 0; s < 3; s++) {
 		double error = measured[s] / frames - 1.0;
-		printf("adsr %-7s %6.3f s (sustain %.1f): measured %9.6f s, error %+.4f %%\n", names[s],
-		       time_s, sustain, measured[s] / RATE_HZ, 100.0 * error);
+		printf("adsr %-7s %6.3f s (sustain %.1f): measured %9.6f s, error %+.4f %%\n",
+		       names[s], time_s, sustain, measured[s] / RATE_HZ, 100.0 * error);
 		ok &= fabs(error) <= TIME_TOLERANCE;
 		*worst_error = fmax(*worst_error, fabs(error));
 	}
@@ -94,7 +95,8 @@ static int test_no_clicks(host_module_t *m)
 	const uint32_t total = 48000;
 	float *gate = host_alloc(total), *retrig = host_alloc(total), *out = host_alloc(total);
 	for (uint32_t i = 0; i < total; i++) {
-		gate[i] = (i >= 1000 && i < 12000) || i >= 14000 ? 1.0f : 0.0f; /* re-rise in release */
+		gate[i] =
+		    (i >= 1000 && i < 12000) || i >= 14000 ? 1.0f : 0.0f; /* re-rise in release */
 		retrig[i] = (i >= 30000 && i < 30010) || (i >= 40000 && i < 40010) ? 1.0f : 0.0f;
 	}
 	host_set(m, "attack", 0.05f);
@@ -112,7 +114,7 @@ static int test_no_clicks(host_module_t *m)
 	double steepest = 1.3 * (1.0 - exp(-log(1.3 / 0.3) / (0.05 * RATE_HZ)));
 	double step = measure_max_step(out, total);
 	int rose = out[14000 + 100] > out[14000] && out[30000 + 100] > out[30000] &&
-		   out[40000 + 100] > out[40000];
+	           out[40000 + 100] > out[40000];
 	printf("adsr retrigger in release and by retrig: largest step %.6f (steepest curve step "
 	       "%.6f), level rose after each: %s\n",
 	       step, steepest, rose ? "yes" : "no");

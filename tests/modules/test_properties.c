@@ -23,10 +23,10 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define BLOCK 64u
-#define FRAMES 9600u
-#define SPLIT_FRAMES 512u
+#define RATE_HZ         48000.0f
+#define BLOCK           64u
+#define FRAMES          9600u
+#define SPLIT_FRAMES    512u
 #define SPLIT_TOLERANCE 1e-6
 
 /* What each module promises about its outputs, for any parameters and inputs. */
@@ -35,11 +35,11 @@ static const struct {
 	float bound; /* |out| <= bound */
 	float floor; /* out >= floor */
 } bounds[] = {
-	{"vco", 1.0f, -1.0f},   /* ±1 by construction */
-	{"vcf", 20.0f, -20.0f}, /* lp, bp within ±4; hp within 10 + sqrt(2) 4 + 4 */
-	{"adsr", 1.0f, 0.0f},   /* 0..1 */
-	{"vca", 10.0f, -10.0f}, /* output limited to ±10 */
-	{"out", 20.0f, -20.0f}, /* level <= 1 times (±10 panned mono + ±10 side input) */
+    {"vco", 1.0f, -1.0f},   /* ±1 by construction */
+    {"vcf", 20.0f, -20.0f}, /* lp, bp within ±4; hp within 10 + sqrt(2) 4 + 4 */
+    {"adsr", 1.0f, 0.0f},   /* 0..1 */
+    {"vca", 10.0f, -10.0f}, /* output limited to ±10 */
+    {"out", 20.0f, -20.0f}, /* level <= 1 times (±10 panned mono + ±10 side input) */
 };
 
 static unsigned rng_state = 1;
@@ -52,7 +52,7 @@ static double rng_uniform(void) /* [0, 1) */
 
 enum { IN_DEFAULT, IN_NOISE, IN_HUGE, IN_NAN, IN_PINF, IN_NINF, IN_MIX, IN_COUNT };
 static const char *const input_names[] = {"defaults", "±1 noise", "±1e6 noise", "NaN",
-					  "+inf",     "-inf",     "a mix"};
+                                          "+inf",     "-inf",     "a mix"};
 
 static void fill_input(float *x, uint32_t n, int kind)
 {
@@ -87,7 +87,7 @@ typedef struct bufs {
 } bufs_t;
 
 static int check_outputs(const host_module_t *m, const bufs_t *b, uint32_t frames, float bound,
-			 float floor_value, const char *what, double *peak_seen)
+                         float floor_value, const char *what, double *peak_seen)
 {
 	for (uint32_t o = 0; o < m->desc->out_count; o++) {
 		for (uint32_t i = 0; i < frames; i++) {
@@ -132,7 +132,10 @@ static uint32_t extreme_events(const host_module_t *m, host_event_t *ev, uint32_
 		uint32_t p = (uint32_t)(rng_uniform() * m->desc->param_count);
 		const cx_param_info_t *info = &m->desc->params[p];
 		double r = rng_uniform();
-		ev[n++] = (host_event_t){f, p, r < 0.4 ? info->min : r < 0.8 ? info->max : info->def};
+		ev[n++] = (host_event_t){f, p,
+		                         r < 0.4   ? info->min
+		                         : r < 0.8 ? info->max
+		                                   : info->def};
 	}
 	return n;
 }
@@ -152,11 +155,11 @@ static int test_extremes(host_module_t *m, bufs_t *b, float bound, float floor_v
 				host_event_t ev[128];
 				uint32_t n = with_events ? extreme_events(m, ev, 128) : 0;
 				host_render(m, FRAMES, BLOCK,
-					    kind == IN_DEFAULT ? NULL : (const float *const *)b->in, b->out,
-					    ev, n);
+				            kind == IN_DEFAULT ? NULL : (const float *const *)b->in,
+				            b->out, ev, n);
 				char what[160];
 				snprintf(what, sizeof what, "parameter case %u, inputs %s%s", c,
-					 input_names[kind], with_events ? ", extreme events" : "");
+				         input_names[kind], with_events ? ", extreme events" : "");
 				ok &= check_outputs(m, b, FRAMES, bound, floor_value, what, &peak);
 				cases++;
 			}
@@ -176,7 +179,8 @@ static int test_zero_frames(host_module_t *m, bufs_t *b)
 	host_process(m, 0, (const float *const *)b->in, b->out, NULL, 0);
 	int ok = memcmp(before, m->state, m->desc->state_size) == 0;
 	free(before);
-	printf("%-4s zero-frame process: state %s\n", m->desc->type, ok ? "unchanged, ok" : "CHANGED, FAIL");
+	printf("%-4s zero-frame process: state %s\n", m->desc->type,
+	       ok ? "unchanged, ok" : "CHANGED, FAIL");
 	return ok;
 }
 
@@ -190,8 +194,8 @@ static int test_split(const char *path, host_module_t *m, bufs_t *b, int noisy)
 	for (int e = 0; e < 10; e++) {
 		uint32_t p = (uint32_t)(rng_uniform() * one.desc->param_count);
 		const cx_param_info_t *info = &one.desc->params[p];
-		ev[e] = (host_event_t){frames[e], p,
-				       (float)(info->min + rng_uniform() * (info->max - info->min))};
+		ev[e] = (host_event_t){
+		    frames[e], p, (float)(info->min + rng_uniform() * (info->max - info->min))};
 	}
 	for (uint32_t i = 0; i < one.desc->in_count; i++)
 		fill_input(b->in[i], SPLIT_FRAMES, IN_NOISE);
@@ -237,8 +241,9 @@ static int test_reset(const char *path, host_module_t *m, bufs_t *b)
 	for (int e = 0; e < 4; e++) {
 		uint32_t p = (uint32_t)e % m->desc->param_count;
 		const cx_param_info_t *info = &m->desc->params[p];
-		ev[e] = (host_event_t){100u * (uint64_t)e, p,
-				       (float)(info->min + rng_uniform() * (info->max - info->min))};
+		ev[e] =
+		    (host_event_t){100u * (uint64_t)e, p,
+		                   (float)(info->min + rng_uniform() * (info->max - info->min))};
 	}
 	host_render(m, FRAMES, BLOCK, (const float *const *)b->in, b->out, ev, 4);
 	m->desc->reset(m->state);

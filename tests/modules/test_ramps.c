@@ -14,18 +14,17 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define BLOCK 64u
-#define FRAMES 4800u
-#define EVENT_AT 1000u
-#define MAX_STEP 0.005
+#define RATE_HZ       48000.0f
+#define BLOCK         64u
+#define FRAMES        4800u
+#define EVENT_AT      1000u
+#define MAX_STEP      0.005
 #define SETTLE_FRAMES 1200u /* 25 ms */
 
 /* Renders with DC 1.0 on `in_port` and one event, and checks output `out_port` going from
  * `from` to `to`. */
-static int check_ramp(host_module_t *m, const char *label, const char *in_port,
-		      const char *param, float start, float end, const char *out_port, float from,
-		      float to)
+static int check_ramp(host_module_t *m, const char *label, const char *in_port, const char *param,
+                      float start, float end, const char *out_port, float from, float to)
 {
 	float *dc = host_alloc(FRAMES), *y = host_alloc(FRAMES);
 	for (uint32_t i = 0; i < FRAMES; i++)
@@ -64,17 +63,17 @@ int main(int argc, char **argv)
 	host_open_or_die(&vca, argv[1], RATE_HZ, BLOCK);
 	host_open_or_die(&out, argv[2], RATE_HZ, BLOCK);
 	int ok = check_ramp(&vca, "vca gain", "in", "gain", 0.0f, 1.0f, "out", 0.0f, 1.0f);
-	ok &= check_ramp(&vca, "vca gain, unpatched cv", "in", "gain", 1.0f, 0.0f, "out", 1.0f,
-			 0.0f);
+	ok &=
+	    check_ramp(&vca, "vca gain, unpatched cv", "in", "gain", 1.0f, 0.0f, "out", 1.0f, 0.0f);
 	host_set(&out, "pan", 0.0f);
 	ok &= check_ramp(&out, "out level, left input", "left", "level", 0.0f, 1.0f, "left", 0.0f,
-			 1.0f);
+	                 1.0f);
 	host_set(&out, "level", 1.0f);
-	ok &= check_ramp(&out, "out pan, mono input", "in", "pan", -1.0f, 1.0f, "right", 0.0f,
-			 1.0f);
+	ok &=
+	    check_ramp(&out, "out pan, mono input", "in", "pan", -1.0f, 1.0f, "right", 0.0f, 1.0f);
 	ok &= check_ramp(&out, "out pan, mono input", "in", "pan", -1.0f, 1.0f, "left", 1.0f, 0.0f);
 	ok &= check_ramp(&out, "out pan to centre", "in", "pan", -1.0f, 0.0f, "right", 0.0f,
-			 (float)sqrt(0.5));
+	                 (float)sqrt(0.5));
 	host_close(&vca);
 	host_close(&out);
 	printf("%s\n", ok ? "ok" : "FAIL");

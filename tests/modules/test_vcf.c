@@ -18,21 +18,22 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define BLOCK 64u
+#define RATE_HZ          48000.0f
+#define BLOCK            64u
 #define CUTOFF_TOLERANCE 0.02
 /* |out| with inputs within ±1. The state limit keeps lp and bp within 4; hp = in - lp at
  * resonance 1 could in principle reach 5, the signals here reach 3.4. */
 #define NOMINAL_BOUND 4.0f
-#define LOUD_BOUND 20.0f   /* |out| with any input at all: vcf.c's bound on hp */
-#define PI 3.14159265358979323846
+#define LOUD_BOUND    20.0f /* |out| with any input at all: vcf.c's bound on hp */
+#define PI            3.14159265358979323846
 
 static const double cutoffs_hz[] = {100.0, 1000.0, 5000.0};
 
 /* Gain of output `port` for a steady sine at hz. */
 static double gain_at(host_module_t *m, const char *port, double hz)
 {
-	uint32_t settle = (uint32_t)(RATE_HZ * 0.05), window = (uint32_t)(fmax(50.0 / hz, 0.1) * RATE_HZ);
+	uint32_t settle = (uint32_t)(RATE_HZ * 0.05),
+	         window = (uint32_t)(fmax(50.0 / hz, 0.1) * RATE_HZ);
 	uint32_t total = settle + window;
 	float *x = host_alloc(total), *y = host_alloc(total);
 	for (uint32_t i = 0; i < total; i++)
@@ -44,7 +45,7 @@ static double gain_at(host_module_t *m, const char *port, double hz)
 	outs[host_out(m, port)] = y;
 	host_render(m, total, BLOCK, in, outs, NULL, 0);
 	double g = measure_amplitude(y + settle, window, hz, RATE_HZ) /
-		   measure_amplitude(x + settle, window, hz, RATE_HZ);
+	           measure_amplitude(x + settle, window, hz, RATE_HZ);
 	free(x);
 	free(y);
 	return g;
@@ -75,7 +76,8 @@ static int test_cutoff(host_module_t *m)
 		host_set(m, "resonance", 0.0f);
 		double lp_hz = minus_3db_hz(m, "lp", cutoffs_hz[c], 1);
 		double hp_hz = minus_3db_hz(m, "hp", cutoffs_hz[c], 0);
-		double lp_error = lp_hz / cutoffs_hz[c] - 1.0, hp_error = hp_hz / cutoffs_hz[c] - 1.0;
+		double lp_error = lp_hz / cutoffs_hz[c] - 1.0,
+		       hp_error = hp_hz / cutoffs_hz[c] - 1.0;
 		printf("vcf cutoff %5.0f Hz, resonance 0: lowpass -3 dB at %10.4f Hz (%+.1f ppm), "
 		       "highpass -3 dB at %10.4f Hz (%+.1f ppm)\n",
 		       cutoffs_hz[c], lp_hz, 1e6 * lp_error, hp_hz, 1e6 * hp_error);
@@ -107,7 +109,8 @@ static void make_signal(float *x, uint32_t n, int kind, double level, double hz)
 			break;
 		default: {
 			static const float bad[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f};
-			x[i] = (i / 1000) % 2 ? bad[(i / 2000) % 5] : (float)(level * sin(t * 6283.0));
+			x[i] =
+			    (i / 1000) % 2 ? bad[(i / 2000) % 5] : (float)(level * sin(t * 6283.0));
 			break;
 		}
 		}
@@ -146,18 +149,21 @@ static int test_bounded(host_module_t *m)
 				worst = fmax(worst, peak);
 				float bound = loud ? LOUD_BOUND : NOMINAL_BOUND;
 				if (!(peak <= bound)) {
-					printf("FAIL: resonance 1, cutoff %.0f Hz + %.0f V, %s at ±%d: peak %g "
+					printf("FAIL: resonance 1, cutoff %.0f Hz + %.0f V, %s at "
+					       "±%d: peak %g "
 					       "> %g\n",
-					       (double)cutoffs[c], (double)cvs[c], signal_names[kind],
-					       loud ? 10 : 1, peak, (double)bound);
+					       (double)cutoffs[c], (double)cvs[c],
+					       signal_names[kind], loud ? 10 : 1, peak,
+					       (double)bound);
 					ok = 0;
 				}
 			}
 		}
-		printf("vcf resonance 1, cutoffs 20 Hz .. 0.49 fs, inputs %s: largest |output| %.3f "
-		       "(bound %.0f), all finite: %s\n",
-		       loud ? "±10 and NaN/inf/1e30" : "within ±1", worst,
-		       (double)(loud ? LOUD_BOUND : NOMINAL_BOUND), isfinite(worst) ? "yes" : "no");
+		printf(
+		    "vcf resonance 1, cutoffs 20 Hz .. 0.49 fs, inputs %s: largest |output| %.3f "
+		    "(bound %.0f), all finite: %s\n",
+		    loud ? "±10 and NaN/inf/1e30" : "within ±1", worst,
+		    (double)(loud ? LOUD_BOUND : NOMINAL_BOUND), isfinite(worst) ? "yes" : "no");
 	}
 	free(x);
 	free(cv);

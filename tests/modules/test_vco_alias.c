@@ -21,17 +21,17 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define FFT_N 65536u
-#define SKIP 1024u
-#define BLOCK 64u
+#define RATE_HZ    48000.0f
+#define FFT_N      65536u
+#define SKIP       1024u
+#define BLOCK      64u
 #define AUDIBLE_HZ 20000.0
 
 /* fundamental, limit over the full band, limit below 20 kHz */
 static const double notes[][3] = {
-	{1234.0, -32.0, -35.0},
-	{2637.0, -26.0, -29.0},
-	{4987.0, -20.0, -25.0},
+    {1234.0, -32.0, -35.0},
+    {2637.0, -26.0, -29.0},
+    {4987.0, -20.0, -25.0},
 };
 
 typedef struct alias {
@@ -46,7 +46,7 @@ static alias_t alias_of(const float *x, double f0_hz)
 	alias_t a;
 	a.full_db = measure_alias_db(mag, FFT_N, RATE_HZ, f0_hz, guard_hz, RATE_HZ / 2, &a.full_hz);
 	a.audible_db =
-		measure_alias_db(mag, FFT_N, RATE_HZ, f0_hz, guard_hz, AUDIBLE_HZ, &a.audible_hz);
+	    measure_alias_db(mag, FFT_N, RATE_HZ, f0_hz, guard_hz, AUDIBLE_HZ, &a.audible_hz);
 	return a;
 }
 
@@ -80,17 +80,20 @@ int main(int argc, char **argv)
 			phase -= floor(phase);
 		}
 		alias_t a = alias_of(naive, f0);
-		printf("saw %4.0f Hz: strongest alias %6.1f dB (at %5.0f Hz; limit %5.1f), below 20 kHz "
-		       "%6.1f dB (at %5.0f Hz; limit %5.1f); naive saw %6.1f dB, below 20 kHz %6.1f dB\n",
-		       f0, v.full_db, v.full_hz, full_limit, v.audible_db, v.audible_hz, audible_limit,
-		       a.full_db, a.audible_db);
+		printf("saw %4.0f Hz: strongest alias %6.1f dB (at %5.0f Hz; limit %5.1f), below "
+		       "20 kHz "
+		       "%6.1f dB (at %5.0f Hz; limit %5.1f); naive saw %6.1f dB, below 20 kHz "
+		       "%6.1f dB\n",
+		       f0, v.full_db, v.full_hz, full_limit, v.audible_db, v.audible_hz,
+		       audible_limit, a.full_db, a.audible_db);
 		if (!(v.full_db < full_limit && v.audible_db < audible_limit)) {
 			printf("FAIL: the vco saw at %.0f Hz aliases above its limits\n", f0);
 			ok = 0;
 		}
 		if (a.full_db < full_limit || a.audible_db < audible_limit) {
-			printf("FAIL: a naive saw at %.0f Hz meets the limits, so they test nothing\n",
-			       f0);
+			printf(
+			    "FAIL: a naive saw at %.0f Hz meets the limits, so they test nothing\n",
+			    f0);
 			ok = 0;
 		}
 	}
@@ -98,6 +101,7 @@ int main(int argc, char **argv)
 	free(out);
 	free(naive);
 	if (ok)
-		printf("ok: the vco saw is within its alias limits at every note; a naive saw is not\n");
+		printf("ok: the vco saw is within its alias limits at every note; a naive saw is "
+		       "not\n");
 	return ok ? 0 : 1;
 }

@@ -13,9 +13,9 @@
 #include "host.h"
 #include "measure.h"
 
-#define RATE_HZ 48000.0f
-#define FRAMES 96000u
-#define BLOCK 64u
+#define RATE_HZ     48000.0f
+#define FRAMES      96000u
+#define BLOCK       64u
 #define LIMIT_CENTS 1.0
 
 static const double notes_hz[] = {27.5, 55, 110, 220, 440, 880, 1760, 3520, 4186.009};
@@ -56,7 +56,8 @@ int main(int argc, char **argv)
 		double worst = 0.0, worst_hz = 0.0;
 		for (unsigned n = 0; n < sizeof notes_hz / sizeof notes_hz[0]; n++) {
 			for (int by_cv = 0; by_cv < 2; by_cv++) {
-				double cents = pitch_error_cents(&m, (float)w, notes_hz[n], by_cv, out);
+				double cents =
+				    pitch_error_cents(&m, (float)w, notes_hz[n], by_cv, out);
 				if (!(fabs(cents) <= fabs(worst))) {
 					worst = cents;
 					worst_hz = notes_hz[n];
@@ -70,7 +71,8 @@ int main(int argc, char **argv)
 	}
 	host_close(&m);
 	if (!(worst_all <= LIMIT_CENTS)) {
-		printf("FAIL: worst pitch error %.5f cent exceeds %.1f cent\n", worst_all, LIMIT_CENTS);
+		printf("FAIL: worst pitch error %.5f cent exceeds %.1f cent\n", worst_all,
+		       LIMIT_CENTS);
 		return 1;
 	}
 	printf("ok: worst pitch error %.5f cent <= %.1f cent\n", worst_all, LIMIT_CENTS);

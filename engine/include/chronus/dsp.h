@@ -111,7 +111,7 @@ static inline float cx_exp2f(float x)
 {
 	x = x == x ? x : 0.0f;
 	x = cx_clampf(x, -126.0f, 126.0f);
-	float whole = (float)(int32_t)x; /* truncates toward zero */
+	float whole = (float)(int32_t)x;  /* truncates toward zero */
 	whole -= whole > x ? 1.0f : 0.0f; /* floor */
 	float f = x - whole;              /* [0, 1) */
 	float p = 1.879349817e-03f;

@@ -20,11 +20,11 @@
  * With ADSR_SETTLE = 0.001, decay and release are RC curves that would fall by 60 dB of their
  * span in their stated time, cut to land on their end at that time.
  *
- * The output is the level before each frame's step, so a gate rising at frame n puts the peak
- * at frame n + attack * sample_rate. The gate is high above 0.5. A gate rising in any stage,
- * or a `retrig` rising while the gate is high, restarts the attack from the current level, so
- * nothing clicks. The level runs in double: a 30 s stage moves by 5e-6 of its span per frame,
- * too close to float rounding for its time to hold within 1 %.
+ * Stage times are rounded to whole frames. The output is the level before each frame's step,
+ * so a gate rising at frame n puts the peak at frame n + round(attack * sample_rate). The gate is
+ *high above 0.5. A gate rising in any stage, or a `retrig` rising while the gate is high, restarts
+ *the attack from the current level, so nothing clicks. The level runs in double: a 30 s stage moves
+ *by 5e-6 of its span per frame, too close to float rounding for its time to hold within 1 %.
  *
  * Times step at their event's frame rather than ramping: the output stays continuous and only
  * its slope changes, so there is no zipper noise to smooth. Sustain ramps.

@@ -4,8 +4,8 @@
  * The linear core is the trapezoidal-integrated ("topology-preserving transform") SVF of
  * V. Zavalishin, "The Art of VA Filter Design" (rev. 2.1.2, 2020), ch. 4, in the form given by
  * A. Simper, "Linear Trapezoidal Integrated State Variable Filter With Low Noise
- * Optimisation" (Cytomic, 2013): two integrator states ic1eq (band) and ic2eq (low),
- *	v3 = v0 - ic2eq;  v1 = a1 ic1eq + a2 v3;  v2 = ic2eq + a2 ic1eq + a3 v3;
+ * Optimisation" (Cytomic technical paper SvfLinearTrapOptimised2): two integrator states ic1eq
+ *(band) and ic2eq (low), v3 = v0 - ic2eq;  v1 = a1 ic1eq + a2 v3;  v2 = ic2eq + a2 ic1eq + a3 v3;
  *	ic1eq = 2 v1 - ic1eq;  ic2eq = 2 v2 - ic2eq;
  *	low = v2, band = v1, high = v0 - k v1 - v2,
  * with g = tan(pi fc / fs), a1 = 1 / (1 + g (g + k)), a2 = g a1, a3 = g a2. Writing g = s / c
@@ -94,7 +94,7 @@ typedef struct vcf_coefs {
 } vcf_coefs_t;
 
 typedef struct vcf_state {
-	float inv_sample_rate; /* 1 / Hz */
+	float frame_s; /* 1 / sample rate */
 	uint32_t ramp_frames;
 	uint32_t mode; /* VCF_MODE_* */
 	cx_ramp_log_t cutoff_hz;
@@ -116,7 +116,7 @@ static void vcf_init(void *state, const float *params, float sample_rate, uint32
 {
 	vcf_state_t *s = state;
 	(void)frames_max;
-	s->inv_sample_rate = 1.0f / sample_rate;
+	s->frame_s = 1.0f / sample_rate;
 	s->ramp_frames = cx_ramp_frames(sample_rate);
 	s->mode = (uint32_t)vcf_param_clamp(VCF_PARAM_MODE, params[VCF_PARAM_MODE]);
 	cx_ramp_log_snap(&s->cutoff_hz,
@@ -157,7 +157,7 @@ static void vcf_apply(vcf_state_t *s, const cx_event_t *e)
 static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float cv,
                                     float resonance)
 {
-	float ratio = cutoff_hz * cx_exp2f(cx_sanitizef(cv, CX_INPUT_LIMIT)) * s->inv_sample_rate;
+	float ratio = cutoff_hz * cx_exp2f(cx_sanitizef(cv, CX_INPUT_LIMIT)) * s->frame_s;
 	ratio = cx_clampf(ratio, VCF_CUTOFF_RATIO_MIN, VCF_CUTOFF_RATIO_MAX);
 	float sn = cx_sinpif(ratio);
 	float cs = cx_sinpif(0.5f - ratio);

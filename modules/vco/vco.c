@@ -70,8 +70,8 @@ _Static_assert(sizeof vco_params / sizeof vco_params[0] == VCO_PARAM_COUNT,
 #define VCO_CYCLES_PER_FRAME_MAX 0.49f
 
 typedef struct vco_state {
-	float hz_to_inc; /* phase increment per Hz: 2^32 / sample rate */
-	float hz_max;    /* VCO_CYCLES_PER_FRAME_MAX * sample rate */
+	float hz_to_inc;   /* phase increment per Hz: 2^32 / sample rate */
+	float freq_hz_max; /* VCO_CYCLES_PER_FRAME_MAX * sample rate */
 	uint32_t ramp_frames;
 	uint32_t wave;  /* VCO_WAVE_* */
 	uint32_t phase; /* 2^32 = one cycle */
@@ -90,7 +90,7 @@ static void vco_init(void *state, const float *params, float sample_rate, uint32
 	vco_state_t *s = state;
 	(void)frames_max;
 	s->hz_to_inc = 4294967296.0f / sample_rate;
-	s->hz_max = VCO_CYCLES_PER_FRAME_MAX * sample_rate;
+	s->freq_hz_max = VCO_CYCLES_PER_FRAME_MAX * sample_rate;
 	s->ramp_frames = cx_ramp_frames(sample_rate);
 	s->wave = (uint32_t)vco_param_clamp(VCO_PARAM_WAVE, params[VCO_PARAM_WAVE]);
 	s->phase = 0;
@@ -130,7 +130,7 @@ static void vco_apply(vco_state_t *s, const cx_event_t *e)
 /* Returns the phase increment for an instantaneous frequency (any sign, NaN reads as 0). */
 static inline int32_t vco_increment(const vco_state_t *s, float hz)
 {
-	return (int32_t)(cx_clampf(hz, -s->hz_max, s->hz_max) * s->hz_to_inc);
+	return (int32_t)(cx_clampf(hz, -s->freq_hz_max, s->freq_hz_max) * s->hz_to_inc);
 }
 
 static inline float vco_hz(float freq_hz, float pitch_v, float fm_hz, float fm)
@@ -189,7 +189,8 @@ static void vco_sine(uint32_t *phase, const vco_incs_t *c, float *out, uint32_t 
 	*phase = ph;
 }
 
-/* Corners at t = 1/4 (peak, slope -8 per cycle) and t = 3/4 (trough, slope +8 per cycle). */
+/* Corners at t = 1/4 (the peak: the slope changes by -8 per cycle) and t = 3/4 (the trough:
+ * +8 per cycle). */
 static void vco_triangle(uint32_t *phase, const vco_incs_t *c, float *out, uint32_t n)
 {
 	uint32_t ph = *phase;

@@ -8,7 +8,7 @@
  *
  * Contents, and where each comes from:
  *   - clamps and input sanitizing that turn NaN and infinities into safe finite values;
- *   - a denormal flush for filter and envelope state kept between blocks;
+ *   - a denormal flush for recursive state kept between blocks;
  *   - cx_exp2f: 2^x from a degree-5 polynomial on [0, 1) plus an exponent splice (the
  *     classic split used by e.g. Cephes exp2f); the coefficients are a relative-error minimax
  *     fit made for this file, max relative error 1.8e-7 (0.0003 cent) over all x;
@@ -88,11 +88,6 @@ static inline float cx_sanitizef(float x, float limit)
 static inline float cx_flush_tinyf(float x)
 {
 	return fabsf(x) > 1e-20f ? x : 0.0f;
-}
-
-static inline double cx_flush_tiny(double x)
-{
-	return fabs(x) > 1e-30 ? x : 0.0;
 }
 
 /* Returns 1 when buf[0..n) holds one value, bit for bit (n > 0): then per-frame work can be

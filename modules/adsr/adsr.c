@@ -185,10 +185,15 @@ static void adsr_take_inputs(adsr_state_t *s, uint32_t gate, uint32_t retrig)
 	s->retrig_high = retrig;
 }
 
-/* Returns the first frame in [i, end) where the gate or retrig input crosses 0.5, or end. */
+/* Returns the first frame in [i, end) where the gate or retrig input crosses 0.5, or end.
+ * Frame i - 1 has been taken. Inputs that hold one value, the common case, are seen at
+ * memory speed without looking at each frame. */
 static uint32_t adsr_inputs_hold(const adsr_state_t *s, const float *gate, const float *retrig,
                                  uint32_t i, uint32_t end)
 {
+	if (cx_is_constant(gate + i - 1, end - i + 1) &&
+	    cx_is_constant(retrig + i - 1, end - i + 1))
+		return end;
 	for (; i < end; i++)
 		if ((gate[i] > 0.5f) != s->gate_high || (retrig[i] > 0.5f) != s->retrig_high)
 			return i;

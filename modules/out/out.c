@@ -2,15 +2,16 @@
  * out — the stereo sink: what reaches the engine's audio outputs.
  *
  * left  = level * (left_in  + cos(theta) * in)
- * right = level * (right_in + sin(theta) * in),   theta = (pan + 1) pi / 4,
- * the constant-power (sine/cosine) pan law: a centred mono input is -3 dB in each channel and
- * its power is the same at every pan position (the sine/cosine law, as in C. Roads, "The
- * Computer Music Tutorial", MIT Press 1996, on panning). `level` and `pan` ramp linearly over
- * CX_RAMP_S towards each new value; the channel gains are worked out once per segment when neither
- * ramps, else every frame, with the polynomial sine of chronus/dsp.h. The engine mixes the two
- * outputs to its audio outputs and limits after all sinks, so this module does not limit. Inputs
- * are sanitized (NaN reads as 0, beyond ±CX_INPUT_LIMIT is clamped), so |left|, |right| <= 2 *
- * CX_INPUT_LIMIT.
+ * right = level * (right_in + sin(theta) * in),   theta = (pan + 1) pi / 4:
+ * the constant-power (sine/cosine) pan law, as in C. Roads, "The Computer Music Tutorial"
+ * (MIT Press, 1996), on panning: a centred mono input is -3 dB in each channel, and its power
+ * is the same at every pan position.
+ *
+ * `level` and `pan` ramp linearly over CX_RAMP_S towards each new value; the channel gains are
+ * worked out once per segment when neither ramps, else every frame, with the polynomial sine
+ * of chronus/dsp.h. The engine mixes the two outputs to its audio outputs and limits after
+ * all sinks, so this module does not limit. Inputs are sanitized (NaN reads as 0, beyond
+ * ±CX_INPUT_LIMIT is clamped), so |left|, |right| <= 2 * CX_INPUT_LIMIT.
  *
  * Follows the RT rules in module.h.
  */

@@ -3,7 +3,7 @@
  *
  * For each module:
  *  - it loads and passes the ABI check (host.c), and a zero-frame process() leaves its state
- *    untouched;
+ *    untouched (specs/engine.feature: ABI-03);
  *  - extremes: with every parameter at its minimum and at its maximum (one at a time, all
  *    together, and alternating), and parameters jumping between extremes by events, fed
  *    silence, ±1 noise, ±1e6 noise, NaN, +inf, -inf and a mix of them, every output stays

@@ -4,8 +4,8 @@
  * An ideal linear, four-quadrant VCA (an analog multiplier; a negative cv inverts the
  * signal, so it also ring-modulates): a multiplication. `gain` ramps linearly over CX_RAMP_S
  * towards each new value so that a step makes no zipper noise (chronus/dsp.h); `cv` defaults
- * to 1, so an unpatched vca passes its input scaled by `gain`. The output is sanitized: NaN reads as 0
- * and it is limited to ±CX_INPUT_LIMIT, the rails every input is read within anyway.
+ * to 1, so an unpatched vca passes its input scaled by `gain`. The output is sanitized: NaN
+ * reads as 0 and it is limited to ±CX_INPUT_LIMIT, the rails every input is read within.
  *
  * Follows the RT rules in module.h.
  */

@@ -10,8 +10,8 @@
  *	low = v2, band = v1, high = v0 - k v1 - v2,
  * with g = tan(pi fc / fs), a1 = 1 / (1 + g (g + k)), a2 = g a1, a3 = g a2. Writing g = s / c
  * with s = sin(pi fc / fs), c = cos(pi fc / fs) gives a1 = c^2 / D, a2 = s c / D, a3 = s^2 / D,
- * D = c^2 + s^2 + k s c: one division and two polynomial sines per coefficient set, and no
- * tangent pole: fc is limited to 0.49 fs, so the filter is stable at any cutoff.
+ * D = c^2 + s^2 + k s c: one division and a polynomial sine and cosine per coefficient set,
+ * and no tangent pole: fc is limited to 0.49 fs, so the filter is stable at any cutoff.
  *
  * The update is rearranged (exactly, by substituting v1 and v2) into increments of the states,
  *	ic1eq' = (ic1eq - c1 ic1eq) + (b v0 - b ic2eq),      c1 = 2 (1 - a1), b = 2 a2,
@@ -159,8 +159,8 @@ static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float
 {
 	float ratio = cutoff_hz * cx_exp2f(cx_sanitizef(cv, CX_INPUT_LIMIT)) * s->frame_s;
 	ratio = cx_clampf(ratio, VCF_CUTOFF_RATIO_MIN, VCF_CUTOFF_RATIO_MAX);
-	float sn = cx_sinpif(ratio);
-	float cs = cx_sinpif(0.5f - ratio);
+	float sn, cs;
+	cx_sincospif(ratio, &sn, &cs);
 	float k = 1.41421356f * (1.0f - resonance);
 	float two_over_d = 2.0f / (cs * cs + sn * sn + k * sn * cs);
 	return (vcf_coefs_t){
@@ -233,12 +233,14 @@ static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, ui
 			for (uint32_t i = pos; i < pos + n; i++)
 				ic = vcf_tick(ic, c, in[i], &lp[i], &hp[i], &bp[i]);
 		} else {
-			vcf_coefs_t c[CX_CHUNK_FRAMES];
+			float cutoff_hz[CX_CHUNK_FRAMES], resonance[CX_CHUNK_FRAMES];
 			for (uint32_t i = 0; i < n; i++) {
-				float cutoff_hz = cx_ramp_log_next(&s->cutoff_hz);
-				float resonance = cx_ramp_next(&s->resonance);
-				c[i] = vcf_coefs(s, cutoff_hz, cv[pos + i], resonance);
+				cutoff_hz[i] = cx_ramp_log_next(&s->cutoff_hz);
+				resonance[i] = cx_ramp_next(&s->resonance);
 			}
+			vcf_coefs_t c[CX_CHUNK_FRAMES];
+			for (uint32_t i = 0; i < n; i++)
+				c[i] = vcf_coefs(s, cutoff_hz[i], cv[pos + i], resonance[i]);
 			for (uint32_t i = 0; i < n; i++)
 				ic = vcf_tick(ic, c[i], in[pos + i], &lp[pos + i], &hp[pos + i],
 				              &bp[pos + i]);

@@ -13,7 +13,8 @@
  *     classic split used by e.g. Cephes exp2f); the coefficients are a relative-error minimax
  *     fit made for this file, max relative error 1.8e-7 (0.0003 cent) over all x;
  *   - cx_sinpif: sin(pi x), an odd degree-9 minimax polynomial on [-1/2, 1/2] (absolute error
- *     2e-7) folded by symmetry onto [-1, 1];
+ *     2e-7) folded by symmetry onto [-1, 1]; cx_sincospif adds an even degree-10 one for
+ *     cos(pi x) on [0, 1/2] (the fits, like exp2's, made for this file);
  *   - 1 V/oct pitch <-> Hz, 0 V = C4 = 261.6256 Hz (specs/signals.md);
  *   - parameter ramps: linear (value steps by a constant) and log-domain (value multiplies
  *     by a constant: a geometric ramp, used for pitch and cutoff so that a glide is even in
@@ -133,6 +134,27 @@ static inline float cx_sinpif(float x)
 	p = p * a2 - 5.167706879e+00f;
 	p = p * a2 + 3.141592580e+00f;
 	return copysignf(p * a, x);
+}
+
+/* Writes sin(pi x) and cos(pi x) for x in [0, 1/2] (absolute error 2e-7): two polynomials
+ * sharing x^2, with no folding, for angles known to lie in the first quadrant (filter
+ * cutoffs up to Nyquist). cos(0) is exactly 1. */
+static inline void cx_sincospif(float x, float *sin_out, float *cos_out)
+{
+	float x2 = x * x;
+	float s = 7.722016724e-02f;
+	s = s * x2 - 5.980451959e-01f;
+	s = s * x2 + 2.550031381e+00f;
+	s = s * x2 - 5.167706879e+00f;
+	s = s * x2 + 3.141592580e+00f;
+	float c = -2.439672082e-02f;
+	c = c * x2 + 2.349375617e-01f;
+	c = c * x2 - 1.335212057e+00f;
+	c = c * x2 + 4.058709164e+00f;
+	c = c * x2 - 4.934802137e+00f;
+	c = c * x2 + 1.0f;
+	*sin_out = s * x;
+	*cos_out = c;
 }
 
 /* ---- pitch -------------------------------------------------------------------------------- */

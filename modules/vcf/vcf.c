@@ -171,6 +171,15 @@ static inline vcf_coefs_t vcf_coefs(const vcf_state_t *s, float cutoff_hz, float
 	};
 }
 
+/* Fills c[0..n) with the coefficients of each frame (the one place vcf_coefs is called, so
+ * that it is inlined into this loop). */
+static void vcf_coefs_frames(const vcf_state_t *s, const float *cutoff_hz, const float *cv,
+                             const float *resonance, uint32_t n, vcf_coefs_t *c)
+{
+	for (uint32_t i = 0; i < n; i++)
+		c[i] = vcf_coefs(s, cutoff_hz[i], cv[i], resonance[i]);
+}
+
 /* The coefficients while the cutoff, its CV and the resonance hold still: worked out again
  * only when one of them has changed since the last time. */
 static inline vcf_coefs_t vcf_held_coefs(vcf_state_t *s, float cv)
@@ -178,7 +187,7 @@ static inline vcf_coefs_t vcf_held_coefs(vcf_state_t *s, float cv)
 	float cutoff_hz = s->cutoff_hz.value, resonance = s->resonance.value;
 	if (!(cutoff_hz == s->held_cutoff_hz && cv == s->held_cv &&
 	      resonance == s->held_resonance)) {
-		s->held = vcf_coefs(s, cutoff_hz, cv, resonance);
+		vcf_coefs_frames(s, &cutoff_hz, &cv, &resonance, 1, &s->held);
 		s->held_cutoff_hz = cutoff_hz;
 		s->held_cv = cv;
 		s->held_resonance = resonance;
@@ -239,8 +248,7 @@ static void vcf_render(vcf_state_t *s, const cx_process_t *p, uint32_t begin, ui
 				resonance[i] = cx_ramp_next(&s->resonance);
 			}
 			vcf_coefs_t c[CX_CHUNK_FRAMES];
-			for (uint32_t i = 0; i < n; i++)
-				c[i] = vcf_coefs(s, cutoff_hz[i], cv[pos + i], resonance[i]);
+			vcf_coefs_frames(s, cutoff_hz, cv + pos, resonance, n, c);
 			for (uint32_t i = 0; i < n; i++)
 				ic = vcf_tick(ic, c[i], in[pos + i], &lp[pos + i], &hp[pos + i],
 				              &bp[pos + i]);

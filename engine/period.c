@@ -133,9 +133,10 @@ static void place(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, const cx_ms
 	el->ev[i] = (cx_shm_event_t){frame, m->ev_kind, m->index, m->value};
 }
 
-static void drain(cx_engine_t *e, uint64_t n, uint32_t frames)
+/* Takes everything control sent: plans become pending, events join the schedule. */
+static void drain(cx_engine_t *e, uint64_t n)
 {
-	uint64_t start = e->frame_time, end = start + frames;
+	uint64_t start = e->frame_time;
 	cx_msg_t m;
 	/* Bounded: the ring holds at most CX_MSG_RING messages. */
 	for (uint32_t k = 0; k < CX_MSG_RING && cx_ring_pop(&e->ring, &m); k++) {
@@ -147,14 +148,19 @@ static void drain(cx_engine_t *e, uint64_t n, uint32_t frames)
 		}
 		if (m.frame == 0)
 			m.frame = start;
-		if (m.frame < start)
+		if (m.frame < start) {
 			count(&e->shm->events_late);
-		if (m.frame < start)
 			m.frame = start;
+		}
 		if (heap_push(e, &m) != 0)
 			count(&e->shm->events_dropped);
 	}
-	const cx_plan_t *plan = cx_shm_plan(e->shm, atomic_load(&e->shm->plan_active));
+}
+
+/* Places the events due in this period into their instances' lists. */
+static void place_due(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_t frames)
+{
+	uint64_t start = e->frame_time, end = start + frames;
 	/* Events requeued for the next period are past `end`, so this ends. */
 	while (e->heap_n && e->heap[0].frame < end) {
 		cx_msg_t due = e->heap[0];
@@ -247,6 +253,8 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 	cx_shm_t *shm = e->shm;
 	uint64_t n = e->period;
 	atomic_store_explicit(&shm->frames, frames, memory_order_relaxed);
+	try_switch(e, n);
+	drain(e, n);
 	const cx_plan_t *plan = cx_shm_plan(shm, atomic_load(&shm->plan_active));
 	if (frames > plan->frames_cap || frames > CX_FRAMES_MAX) {
 		/* Buffers are smaller than this period: mute until control lays them out again. */
@@ -257,9 +265,7 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 		atomic_store_explicit(&shm->frame_time, e->frame_time, memory_order_relaxed);
 		return;
 	}
-	try_switch(e, n);
-	drain(e, n, frames);
-	plan = cx_shm_plan(shm, atomic_load(&shm->plan_active));
+	place_due(e, plan, n, frames);
 
 	cx_period_info_t *pi = &shm->period_info[n & 1u];
 	pi->frame_time = e->frame_time;

@@ -3,7 +3,11 @@
 
 #include <lo/lo.h>
 #include <math.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,10 +15,18 @@
 
 #include "command.h"
 
-#define REPLY_MAX 4096
+#define REPLY_MAX  4096
+#define PACKET_MAX 65536
+
+/* Who sent the message being handled: replies go back there. */
+typedef struct sender {
+	struct sockaddr_storage addr;
+	socklen_t len;
+} sender_t;
 
 struct cx_osc {
-	lo_server server;
+	int fd;   /* our own UDP socket, bound to the listen address */
+	int port; /* bound port */
 	pthread_t thread;
 	_Atomic int running;
 	_Atomic int quit;
@@ -22,18 +34,24 @@ struct cx_osc {
 };
 
 /* Answers the sender: /done or /fail, [id], the address, the text. */
-static void reply(cx_osc_t *o, lo_message msg, int has_id, int32_t id, const char *path, int ok,
+static void reply(cx_osc_t *o, const sender_t *to, int has_id, int32_t id, const char *path, int ok,
                   const char *text)
 {
-	lo_address to = lo_message_get_source(msg);
-	if (!to)
-		return;
 	lo_message r = lo_message_new();
+	if (!r)
+		return;
 	if (has_id)
 		lo_message_add_int32(r, id);
 	lo_message_add_string(r, path);
 	lo_message_add_string(r, text);
-	lo_send_message_from(to, o->server, ok ? "/done" : "/fail", r);
+	const char *addr = ok ? "/done" : "/fail";
+	size_t len = 0;
+	void *data = lo_message_serialise(r, addr, NULL, &len);
+	if (data) {
+		(void)!sendto(o->fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)&to->addr,
+		              to->len);
+		free(data);
+	}
 	lo_message_free(r);
 }
 
@@ -191,37 +209,113 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 	return -1;
 }
 
-static int on_message(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg,
-                      void *user)
+/* Handles one OSC message (not a bundle) and answers it. */
+static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t size)
 {
-	cx_osc_t *o = user;
+	int result = 0;
+	const char *path = lo_get_path(data, (ssize_t)size);
+	lo_message msg = path ? lo_message_deserialise(data, size, &result) : NULL;
+	if (!msg) {
+		reply(o, from, 0, 0, path ? path : "?", 0,
+		      "malformed OSC message: could not parse its address, type tags or arguments");
+		return;
+	}
+	const char *types = lo_message_get_types(msg);
+	lo_arg **argv = lo_message_get_argv(msg);
+	int argc = lo_message_get_argc(msg);
 	int has_id = argc > 0 && types[0] == LO_INT32;
 	int32_t id = has_id ? argv[0]->i : 0;
 	char text[REPLY_MAX];
 	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text, sizeof text);
-	reply(o, msg, has_id, id, path, rc == 0, text);
-	return 0;
+	reply(o, from, has_id, id, path, rc == 0, text);
+	lo_message_free(msg);
 }
 
-static void on_error(int num, const char *msg, const char *where)
+/* A packet is a message or a bundle of packets ("#bundle", timetag, sized elements). */
+static void handle_packet(cx_osc_t *o, const sender_t *from, char *data, size_t size, int depth)
 {
-	fprintf(stderr, "chronusd: OSC error %d: %s%s%s\n", num, msg ? msg : "",
-	        where ? " at " : "", where ? where : "");
+	if (size >= 16 && memcmp(data, "#bundle", 8) == 0) {
+		size_t at = 16;
+		while (depth < 8 && at + 4 <= size) {
+			uint32_t n = ((uint32_t)(unsigned char)data[at] << 24) |
+			             ((uint32_t)(unsigned char)data[at + 1] << 16) |
+			             ((uint32_t)(unsigned char)data[at + 2] << 8) |
+			             (uint32_t)(unsigned char)data[at + 3];
+			at += 4;
+			if (n == 0 || n % 4 != 0 || n > size - at) {
+				reply(
+				    o, from, 0, 0, "#bundle", 0,
+				    "malformed OSC bundle: an element's size runs past the packet");
+				return;
+			}
+			handle_packet(o, from, data + at, n, depth + 1);
+			at += n;
+		}
+		return;
+	}
+	handle_message(o, from, data, size);
 }
 
 static void *serve(void *arg)
 {
 	cx_osc_t *o = arg;
+	static char buf[PACKET_MAX];
 	while (atomic_load(&o->running)) {
-		int got = lo_server_recv_noblock(o->server, 20);
-		if (got <= 0)
+		struct pollfd pf = {o->fd, POLLIN, 0};
+		if (poll(&pf, 1, 20) <= 0)
 			continue;
 		/* Drain the burst, then publish its edits as one plan. */
-		for (int k = 0; k < 4096 && lo_server_recv_noblock(o->server, 0) > 0; k++)
-			;
+		for (int k = 0; k < 4096; k++) {
+			sender_t from = {.len = sizeof from.addr};
+			ssize_t n = recvfrom(o->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
+			                     (struct sockaddr *)&from.addr, &from.len);
+			if (n < 0)
+				break;
+			if ((size_t)n > sizeof buf) {
+				reply(o, &from, 0, 0, "?", 0,
+				      "OSC packet too large (at most 65536 bytes)");
+				continue;
+			}
+			handle_packet(o, &from, buf, (size_t)n, 0);
+		}
 		cx_engine_commit(o->engine, 50);
 	}
 	return NULL;
+}
+
+/* Binds a UDP socket to host:port. Returns the fd, or -1 with err. */
+static int bind_udp(const char *host, const char *port, int *bound_port, char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+	                         .ai_socktype = SOCK_DGRAM,
+	                         .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *ai = NULL;
+	int rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0) {
+		snprintf(err, errlen, "cannot listen on '%s' port '%s': %s", host, port,
+		         gai_strerror(rc));
+		return -1;
+	}
+	int fd = -1;
+	for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd >= 0 && bind(fd, a->ai_addr, a->ai_addrlen) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(ai);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen for OSC on udp %s:%s (in use? try --port)",
+		         host, port);
+		return -1;
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*bound_port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+	                                       : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	return fd;
 }
 
 int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *port, char *err,
@@ -231,17 +325,14 @@ int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *p
 	if (!o)
 		return -1;
 	o->engine = e;
-	o->server = lo_server_new_multicast_iface(NULL, port, NULL, host, on_error);
-	if (!o->server) {
-		snprintf(err, errlen, "cannot listen for OSC on udp %s:%s (in use? try --port)",
-		         host, port);
+	o->fd = bind_udp(host, port, &o->port, err, errlen);
+	if (o->fd < 0) {
 		free(o);
 		return -1;
 	}
-	lo_server_add_method(o->server, NULL, NULL, on_message, o);
 	atomic_store(&o->running, 1);
 	if (pthread_create(&o->thread, NULL, serve, o) != 0) {
-		lo_server_free(o->server);
+		close(o->fd);
 		free(o);
 		snprintf(err, errlen, "cannot start the OSC thread");
 		return -1;
@@ -257,7 +348,7 @@ int cx_osc_quit_requested(const cx_osc_t *o)
 
 int cx_osc_port(const cx_osc_t *o)
 {
-	return lo_server_get_port(o->server);
+	return o->port;
 }
 
 void cx_osc_stop(cx_osc_t *o)
@@ -266,6 +357,6 @@ void cx_osc_stop(cx_osc_t *o)
 		return;
 	atomic_store(&o->running, 0);
 	pthread_join(o->thread, NULL);
-	lo_server_free(o->server);
+	close(o->fd);
 	free(o);
 }

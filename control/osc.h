@@ -1,9 +1,10 @@
 /*
  * osc.h — the OSC control server: the only place OSC is parsed.
  *
- * A liblo server on its own thread, bound to 127.0.0.1 unless told otherwise. Each message is
- * checked (address, type tags, finite numbers), turned into an engine call, and answered to its
- * sender with /done or /fail (with the request id when the message began with an int32).
+ * A UDP socket of our own, bound to 127.0.0.1 unless told otherwise (liblo 0.31 cannot bind a
+ * UDP server to one address), read on its own thread; liblo parses each message. Each message
+ * is checked (address, type tags, finite numbers), turned into an engine call, and answered to
+ * its sender with /done or /fail (with the request id when the message began with an int32).
  * After each burst of messages the server commits the edits as one plan. [control]
  */
 #ifndef CX_OSC_H

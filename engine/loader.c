@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -266,6 +267,11 @@ static void add_type(cx_type_t *table, unsigned *n, unsigned max, const char *na
 	(*n)++;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const cx_type_t *)a)->name, ((const cx_type_t *)b)->name);
+}
+
 unsigned cx_types_scan(const char *const *dirs, unsigned dir_count, cx_type_t *table, unsigned max)
 {
 	unsigned n = 0;
@@ -302,5 +308,6 @@ unsigned cx_types_scan(const char *const *dirs, unsigned dir_count, cx_type_t *t
 		}
 		closedir(dir);
 	}
+	qsort(table, n, sizeof *table, by_name); /* stable type indices whatever readdir says */
 	return n;
 }

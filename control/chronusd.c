@@ -34,30 +34,39 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: chronusd [options]\n"
-	           "  -n, --name NAME      engine and JACK client name (default chronus)\n"
-	           "  -w, --workers N      worker processes (default: number of cores)\n"
-	           "  -p, --port N         OSC UDP port (default 57130)\n"
-	           "  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
-	           "  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
-	           "                       installed one)\n"
-	           "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
-	           "      --memory MIB     engine memory for instances (default 256)\n"
-	           "      --no-connect     do not connect to the system playback ports\n"
-	           "  -h, --help           this text\n");
+	fprintf(f,
+	        "usage: chronusd [options]\n"
+	        "  -n, --name NAME      engine and JACK client name (default chronus)\n"
+	        "  -w, --workers N      worker processes (default: number of cores)\n"
+	        "  -p, --port N         OSC UDP port (default 57130)\n"
+	        "  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
+	        "  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
+	        "                       installed one)\n"
+	        "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
+	        "      --memory MIB     engine memory for instances (default 256)\n"
+	        "      --no-connect     do not connect to the system playback ports\n"
+	        "      --spin-us N      workers wake N us before each period and spin for it,\n"
+	        "                       sparing the callback a futex wake (default 150; 0: off)\n"
+	        "  -h, --help           this text\n");
 }
 
 int main(int argc, char **argv)
 {
-	cx_engine_config_t cfg = {.name = "chronus"};
+	cx_engine_config_t cfg = {.name = "chronus", .spin_us = -1};
 	const char *port = "57130", *listen = "127.0.0.1", *server = NULL;
 	int connect = 1;
 	static const struct option opts[] = {
-	    {"name", required_argument, 0, 'n'},    {"workers", required_argument, 0, 'w'},
-	    {"port", required_argument, 0, 'p'},    {"listen", required_argument, 0, 'l'},
-	    {"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
-	    {"memory", required_argument, 0, 'M'},  {"no-connect", no_argument, 0, 'N'},
-	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+	    {"name", required_argument, 0, 'n'},
+	    {"workers", required_argument, 0, 'w'},
+	    {"port", required_argument, 0, 'p'},
+	    {"listen", required_argument, 0, 'l'},
+	    {"modules", required_argument, 0, 'm'},
+	    {"server", required_argument, 0, 's'},
+	    {"memory", required_argument, 0, 'M'},
+	    {"no-connect", no_argument, 0, 'N'},
+	    {"spin-us", required_argument, 0, 'S'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:w:p:l:m:s:h", opts, NULL)) != -1) {
@@ -95,6 +104,17 @@ int main(int argc, char **argv)
 		case 'N':
 			connect = 0;
 			break;
+		case 'S': {
+			char *end;
+			long us = strtol(optarg, &end, 10);
+			if (*end || us < 0 || us > 10000) {
+				fprintf(stderr, "chronusd: --spin-us takes 0 to 10000, not '%s'\n",
+				        optarg);
+				return 2;
+			}
+			cfg.spin_us = (int)us;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

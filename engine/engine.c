@@ -17,7 +17,8 @@
 #include "loader.h"
 #include "zygote.h"
 
-#define ARENA_DEFAULT (256ull << 20)
+#define ARENA_DEFAULT   (256ull << 20)
+#define SPIN_US_DEFAULT 150 /* docs/ARCHITECTURE.md: what a futex wake costs */
 
 const cx_shm_t *cx_engine_shm(const cx_engine_t *e)
 {
@@ -64,6 +65,8 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 		free(e);
 		return -1;
 	}
+	atomic_store(&e->shm->spin_ns,
+	             (uint32_t)(cfg->spin_us < 0 ? SPIN_US_DEFAULT : cfg->spin_us) * 1000u);
 	if (cx_edit_init(e, err, errlen) != 0) {
 		cx_engine_close(e);
 		return -1;

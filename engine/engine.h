@@ -35,6 +35,7 @@ typedef struct cx_engine_config {
 	uint32_t module_dir_count;
 	uint64_t arena_bytes; /* 0 = 256 MiB */
 	int offline;          /* no zygote or worker processes: shards render in-process */
+	int spin_us;          /* workers spin this long before each period; < 0: default; 0: off */
 	int verbose;
 } cx_engine_config_t;
 

@@ -202,9 +202,10 @@ typedef struct cx_shm {
 	_Atomic uint32_t types_gen;        /* [control] bumped when the type table grows */
 	uint32_t type_count;               /* [control] */
 	_Atomic uint32_t rt_prio;          /* [control] SCHED_FIFO priority for workers, 0 = none */
-	_Atomic uint32_t sample_rate;      /* [cb] Hz */
-	_Atomic uint32_t frames;           /* [cb] current period size */
-	uint32_t pad0;
+	_Atomic uint32_t spin_ns;     /* [control] workers wake this long before the next period is
+	                               * due and spin for it; 0 = sleep on the futex only */
+	_Atomic uint32_t sample_rate; /* [cb] Hz */
+	_Atomic uint32_t frames;      /* [cb] current period size */
 
 	cx_period_info_t period_info[2]; /* [cb] */
 

@@ -223,6 +223,7 @@ static void worker_setup(uint32_t index)
 #if defined(__x86_64__) || defined(__i386__)
 	_mm_setcsr(_mm_getcsr() | 0x8040u); /* flush-to-zero and denormals-are-zero */
 #endif
+	prctl(PR_SET_TIMERSLACK, 1UL); /* wake when asked, not up to 50 us later */
 	/* Lock pages as they are touched: the segment is large and mostly untouched. */
 	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0)
 		(void)0; /* without the privilege we run unlocked, as JACK clients do */
@@ -240,6 +241,45 @@ static void apply_rt_prio(cx_worker_t *me, uint32_t prio)
 		atomic_store(&me->rt_prio_set, 0); /* not allowed: fall back silently */
 }
 
+/* When to start spinning for the period after the one pi describes; 0: never. */
+static uint64_t spin_from(const cx_shm_t *shm, const cx_period_info_t *pi)
+{
+	uint64_t spin = atomic_load_explicit(&shm->spin_ns, memory_order_relaxed);
+	uint32_t sr = atomic_load_explicit(&shm->sample_rate, memory_order_relaxed);
+	if (!spin || !sr)
+		return 0;
+	uint64_t period_ns = (uint64_t)pi->frames * 1000000000u / sr;
+	return pi->publish_ns + (period_ns > spin ? period_ns - spin : 0);
+}
+
+/* Waits until go moves past last. Sleeps on the futex until shortly before the next period is
+ * due, then spins for it, so the callback finds nobody asleep and makes no system call; a
+ * period that comes early, or late, falls back to the futex wake. [worker] */
+static uint32_t wait_for_period(cx_shm_t *shm, cx_worker_t *me, uint32_t last, uint64_t spin_at)
+{
+	uint64_t spin = atomic_load_explicit(&shm->spin_ns, memory_order_relaxed);
+	for (;;) {
+		uint32_t g = atomic_load_explicit(&shm->go, memory_order_acquire);
+		if (g != last || atomic_load_explicit(&shm->quit, memory_order_relaxed))
+			return g;
+		uint64_t now = cx_now_ns();
+		if (spin_at && now >= spin_at && now < spin_at + 4u * spin) {
+#if defined(__x86_64__) || defined(__i386__)
+			__builtin_ia32_pause();
+#endif
+			continue; /* bounded: the window closes four spin times after it opens */
+		}
+		struct timespec to = {0, 100 * 1000 * 1000};
+		if (spin_at && now < spin_at)
+			to = (struct timespec){(time_t)((spin_at - now) / 1000000000u),
+			                       (long)((spin_at - now) % 1000000000u)};
+		atomic_store(&me->waiting, 1);
+		if (atomic_load(&shm->go) == last)
+			cx_futex_wait(&shm->go, last, &to);
+		atomic_store(&me->waiting, 0);
+	}
+}
+
 _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 {
 	worker_setup(index);
@@ -249,6 +289,7 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 		_exit(70);
 	uint32_t last = atomic_load_explicit(&shm->go, memory_order_acquire);
 	uint32_t prio_seen = 0xffffffffu;
+	uint64_t spin_at = 0;
 	atomic_store(&me->state, CX_WORKER_READY);
 	for (;;) {
 		if (atomic_load_explicit(&shm->quit, memory_order_relaxed))
@@ -264,16 +305,9 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 			apply_rt_prio(me, prio);
 			prio_seen = prio;
 		}
-		uint32_t g = atomic_load_explicit(&shm->go, memory_order_acquire);
-		if (g == last) {
-			atomic_store(&me->waiting, 1);
-			if (atomic_load(&shm->go) == last) {
-				struct timespec to = {0, 100 * 1000 * 1000};
-				cx_futex_wait(&shm->go, last, &to);
-			}
-			atomic_store(&me->waiting, 0);
+		uint32_t g = wait_for_period(shm, me, last, spin_at);
+		if (g == last)
 			continue;
-		}
 		const cx_period_info_t *pi = &shm->period_info[g & 1u];
 		uint64_t n = atomic_load_explicit(&pi->period, memory_order_acquire);
 		if ((uint32_t)n != g)
@@ -286,6 +320,7 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 		atomic_store_explicit(&me->periods, atomic_load(&me->periods) + 1u,
 		                      memory_order_relaxed);
 		atomic_store_explicit(&me->done, g, memory_order_release);
+		spin_at = spin_from(shm, pi);
 		last = g;
 	}
 }

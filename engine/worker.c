@@ -241,12 +241,14 @@ static void apply_rt_prio(cx_worker_t *me, uint32_t prio)
 		atomic_store(&me->rt_prio_set, 0); /* not allowed: fall back silently */
 }
 
-/* When to start spinning for the period after the one pi describes; 0: never. */
-static uint64_t spin_from(const cx_shm_t *shm, const cx_period_info_t *pi)
+/* When to start spinning for the period after the one pi describes; 0: never. A worker spins
+ * only when it runs SCHED_FIFO below the JACK thread, which preempts it: a SCHED_OTHER worker
+ * spinning on a small machine would take the CPU the callback needs. */
+static uint64_t spin_from(const cx_shm_t *shm, const cx_worker_t *me, const cx_period_info_t *pi)
 {
 	uint64_t spin = atomic_load_explicit(&shm->spin_ns, memory_order_relaxed);
 	uint32_t sr = atomic_load_explicit(&shm->sample_rate, memory_order_relaxed);
-	if (!spin || !sr)
+	if (!spin || !sr || !atomic_load_explicit(&me->rt_prio_set, memory_order_relaxed))
 		return 0;
 	uint64_t period_ns = (uint64_t)pi->frames * 1000000000u / sr;
 	return pi->publish_ns + (period_ns > spin ? period_ns - spin : 0);
@@ -320,7 +322,7 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 		atomic_store_explicit(&me->periods, atomic_load(&me->periods) + 1u,
 		                      memory_order_relaxed);
 		atomic_store_explicit(&me->done, g, memory_order_release);
-		spin_at = spin_from(shm, pi);
+		spin_at = spin_from(shm, me, pi);
 		last = g;
 	}
 }

@@ -74,6 +74,11 @@ Feature: A JACK client that mixes what worker processes render
 
   Scenario: INT-04 a second engine with the same name refuses to start
 
+  Scenario: INT-05 the engine follows JACK's buffer size as it changes
+    Given a sine playing at 64 frames
+    When JACK's buffer size becomes 256, then 32, then 64
+    Then status reports each size and out_L carries the sine again after each change
+
   Scenario: PROC-04 a clean shutdown leaves no process and no shared memory
     Given a running engine with workers
     When it gets SIGTERM

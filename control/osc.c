@@ -261,8 +261,11 @@ static void *serve(void *arg)
 	cx_osc_t *o = arg;
 	static char buf[PACKET_MAX];
 	while (atomic_load(&o->running)) {
+		/* Publish edits without waiting for the callback: a plan still on its way leaves
+		 * them pending, and we try again within a millisecond. */
+		cx_engine_commit(o->engine, 0);
 		struct pollfd pf = {o->fd, POLLIN, 0};
-		if (poll(&pf, 1, 20) <= 0)
+		if (poll(&pf, 1, cx_engine_pending(o->engine) ? 1 : 20) <= 0)
 			continue;
 		/* Drain the burst, then publish its edits as one plan. */
 		for (int k = 0; k < 4096; k++) {
@@ -278,7 +281,6 @@ static void *serve(void *arg)
 			}
 			handle_packet(o, &from, buf, (size_t)n, 0);
 		}
-		cx_engine_commit(o->engine, 50);
 	}
 	return NULL;
 }

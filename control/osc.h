@@ -5,7 +5,7 @@
  * UDP server to one address), read on its own thread; liblo parses each message. Each message
  * is checked (address, type tags, finite numbers), turned into an engine call, and answered to
  * its sender with /done or /fail (with the request id when the message began with an int32).
- * After each burst of messages the server commits the edits as one plan. [control]
+ * Edits are published as a plan after each burst, without waiting for the callback. [control]
  */
 #ifndef CX_OSC_H
 #define CX_OSC_H

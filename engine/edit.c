@@ -615,6 +615,14 @@ int cx_commit_locked(cx_engine_t *e, int wait_ms)
 	return wait_applied(e, plan->seq, wait_ms);
 }
 
+int cx_engine_pending(cx_engine_t *e)
+{
+	pthread_mutex_lock(&e->lock);
+	int dirty = e->dirty;
+	pthread_mutex_unlock(&e->lock);
+	return dirty;
+}
+
 int cx_engine_commit(cx_engine_t *e, int wait_ms)
 {
 	pthread_mutex_lock(&e->lock);

@@ -79,6 +79,9 @@ int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t 
  * will be). [control] */
 int cx_engine_commit(cx_engine_t *e, int wait_ms);
 
+/* Whether edits wait to be published (a plan was still on its way). [control] */
+int cx_engine_pending(cx_engine_t *e);
+
 void cx_engine_status(cx_engine_t *e, cx_status_t *st); /* [control] */
 const cx_shm_t *cx_engine_shm(const cx_engine_t *e);    /* [any] */
 uint32_t cx_engine_worker_count(const cx_engine_t *e);  /* [any] */

@@ -63,20 +63,34 @@ static const char *arg_str(const char *types, lo_arg **argv, int argc, int k)
 	return (const char *)argv[k]; /* liblo packs strings unaligned */
 }
 
-/* Argument k as a number (int, float, double), or NAN when it is not one. */
+/* Argument k as a number (int, float, double), or NAN when it is not one. liblo packs
+ * arguments at 4-byte alignment, so they are copied out rather than read through lo_arg. */
 static float arg_num(const char *types, lo_arg **argv, int argc, int k)
 {
 	if (k >= argc)
 		return NAN;
+	const void *p = argv[k];
 	switch (types[k]) {
-	case LO_FLOAT:
-		return argv[k]->f;
-	case LO_INT32:
-		return (float)argv[k]->i;
-	case LO_DOUBLE:
-		return (float)argv[k]->d;
-	case LO_INT64:
-		return (float)argv[k]->h;
+	case LO_FLOAT: {
+		float f;
+		memcpy(&f, p, sizeof f);
+		return f;
+	}
+	case LO_INT32: {
+		int32_t i;
+		memcpy(&i, p, sizeof i);
+		return (float)i;
+	}
+	case LO_DOUBLE: {
+		double d;
+		memcpy(&d, p, sizeof d);
+		return (float)d;
+	}
+	case LO_INT64: {
+		int64_t h;
+		memcpy(&h, p, sizeof h);
+		return (float)h;
+	}
 	default:
 		return NAN;
 	}
@@ -224,7 +238,9 @@ static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t
 	lo_arg **argv = lo_message_get_argv(msg);
 	int argc = lo_message_get_argc(msg);
 	int has_id = argc > 0 && types[0] == LO_INT32;
-	int32_t id = has_id ? argv[0]->i : 0;
+	int32_t id = 0;
+	if (has_id)
+		memcpy(&id, argv[0], sizeof id);
 	char text[REPLY_MAX];
 	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text, sizeof text);
 	reply(o, from, has_id, id, path, rc == 0, text);

@@ -238,6 +238,46 @@ static int cmd_trig(cx_engine_t *e, int argc, char **argv, uint64_t frame, char 
 	return 0;
 }
 
+static int cmd_tempo(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
+{
+	char *end = NULL;
+	double bpm = argc == 2 ? strtod(argv[1], &end) : 0.0;
+	if (argc != 2 || end == argv[1] || *end) {
+		snprintf(reply, len, "usage: tempo BPM (20 to 999)");
+		return -1;
+	}
+	if (cx_engine_transport(e, CX_TRANSPORT_TEMPO, bpm, frame, reply, len))
+		return -1;
+	snprintf(reply, len, "tempo %g", bpm);
+	return 0;
+}
+
+static int cmd_play(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
+{
+	(void)argv;
+	if (argc != 1) {
+		snprintf(reply, len, "usage: play");
+		return -1;
+	}
+	if (cx_engine_transport(e, CX_TRANSPORT_PLAY, 0.0, frame, reply, len))
+		return -1;
+	snprintf(reply, len, "playing");
+	return 0;
+}
+
+static int cmd_stop(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
+{
+	(void)argv;
+	if (argc != 1) {
+		snprintf(reply, len, "usage: stop");
+		return -1;
+	}
+	if (cx_engine_transport(e, CX_TRANSPORT_STOP, 0.0, frame, reply, len))
+		return -1;
+	snprintf(reply, len, "stopped");
+	return 0;
+}
+
 static int cmd_list(cx_engine_t *e, int argc, char **argv, uint64_t frame, char *reply, size_t len)
 {
 	(void)argc, (void)argv, (void)frame;
@@ -261,14 +301,14 @@ static int cmd_status(cx_engine_t *e, int argc, char **argv, uint64_t frame, cha
 	snprintf(reply, len,
 	         "rate=%u frames=%u workers=%u ready=%u instances=%u cables=%u periods=%llu "
 	         "misses=%llu xruns=%llu late=%llu dropped=%llu deaths=%llu respawns=%llu "
-	         "callback_p50_us=%.1f callback_p99_us=%.1f%s%s",
+	         "callback_p50_us=%.1f callback_p99_us=%.1f tempo=%g playing=%d beat=%.3f%s%s",
 	         st.sample_rate, st.frames, st.workers, st.workers_ready, st.instances, st.cables,
 	         (unsigned long long)st.periods, (unsigned long long)st.misses,
 	         (unsigned long long)st.xruns, (unsigned long long)st.events_late,
 	         (unsigned long long)st.events_dropped, (unsigned long long)st.deaths,
 	         (unsigned long long)st.respawns, (double)st.callback_p50_ns / 1e3,
-	         (double)st.callback_p99_ns / 1e3, st.last_death[0] ? " last_death=" : "",
-	         st.last_death);
+	         (double)st.callback_p99_ns / 1e3, st.tempo_bpm, st.playing, st.beat,
+	         st.last_death[0] ? " last_death=" : "", st.last_death);
 	return 0;
 }
 
@@ -297,6 +337,9 @@ const cx_command_t cx_commands[] = {
     {"set", "set INSTANCE.PARAM VALUE", "change a parameter (ramped)", cmd_set},
     {"gate", "gate INSTANCE[.port] 1|0", "hold a gate input high or low", cmd_gate},
     {"trig", "trig INSTANCE[.port]", "pulse a gate input for 1 ms", cmd_trig},
+    {"tempo", "tempo BPM", "set the transport's tempo (20 to 999)", cmd_tempo},
+    {"play", "play", "start the transport from beat 0", cmd_play},
+    {"stop", "stop", "stop the transport", cmd_stop},
     {"list", "list", "instances and cables", cmd_list},
     {"types", "types", "module types the engine found", cmd_types},
     {"status", "status", "engine figures: periods, misses, workers", cmd_status},

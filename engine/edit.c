@@ -469,6 +469,28 @@ out:
 	return rc;
 }
 
+int cx_engine_transport(cx_engine_t *e, int op, double value, uint64_t frame, char *err,
+                        size_t errlen)
+{
+	if (op == CX_TRANSPORT_TEMPO && !(value >= 20.0 && value <= 999.0)) {
+		snprintf(err, errlen, "tempo takes 20 to 999 beats per minute, not %g", value);
+		return -1;
+	}
+	pthread_mutex_lock(&e->lock);
+	int rc = 0;
+	cx_msg_t m = {.kind = CX_MSG_TRANSPORT,
+	              .index = (uint16_t)op,
+	              .value = (float)value,
+	              .frame = frame,
+	              .order = ++e->msg_order};
+	if (!cx_ring_push(&e->ring, &m)) {
+		snprintf(err, errlen, "engine busy: %u events queued; try again", CX_MSG_RING);
+		rc = -1;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
 static int gate_or_trig(cx_engine_t *e, const char *inst, const char *port, uint16_t kind,
                         float value, uint64_t frame, char *err, size_t errlen)
 {

@@ -59,6 +59,7 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 	e->pending_plan = CX_NO_PLAN;
 	e->period = 1;
 	e->limiter_gain = 1.0f;
+	e->tempo_bpm = 120.0;
 	pthread_mutex_init(&e->lock, NULL);
 	uint64_t arena = cfg->arena_bytes ? cfg->arena_bytes : ARENA_DEFAULT;
 	if (cx_shm_create(&e->shm, e->name, arena, e->workers, err, errlen) != 0) {
@@ -271,6 +272,10 @@ void cx_engine_status(cx_engine_t *e, cx_status_t *st)
 	st->callback_p50_ns = cx_hist_quantile(&s->callback_ns, 0.5);
 	st->callback_p99_ns = cx_hist_quantile(&s->callback_ns, 0.99);
 	st->callback_max_ns = atomic_load(&s->callback_ns.max);
+	const cx_period_info_t *pi = &s->period_info[atomic_load(&s->periods) & 1u];
+	st->tempo_bpm = pi->tempo_bpm ? pi->tempo_bpm : 120.0;
+	st->beat = pi->beat;
+	st->playing = (int)pi->playing;
 }
 
 void cx_engine_list(cx_engine_t *e, char *buf, size_t len)

@@ -45,6 +45,8 @@ typedef struct cx_status {
 	uint64_t periods, frame_time, misses, xruns, events_late, events_dropped;
 	uint64_t deaths, respawns, muted_periods;
 	uint64_t callback_p50_ns, callback_p99_ns, callback_max_ns;
+	double tempo_bpm, beat;
+	int playing;
 	char last_death[160];
 } cx_status_t;
 
@@ -73,6 +75,12 @@ int cx_engine_gate(cx_engine_t *e, const char *inst, const char *port, float val
                    char *err, size_t errlen);
 int cx_engine_trig(cx_engine_t *e, const char *inst, const char *port, uint64_t frame, char *err,
                    size_t errlen);
+
+/* The transport that sequencers follow: tempo (beats per minute, 20..999), play (restart at
+ * beat 0, on the exact frame), stop. frame 0: the next period. [control] */
+enum cx_transport_op { CX_TRANSPORT_TEMPO = 1, CX_TRANSPORT_PLAY = 2, CX_TRANSPORT_STOP = 3 };
+int cx_engine_transport(cx_engine_t *e, int op, double value, uint64_t frame, char *err,
+                        size_t errlen);
 
 /* Publishes edits made since the last commit as a new plan. wait_ms > 0: block up to that
  * long for the realtime side to apply it. Returns 0, or -1 when not applied in time (it still

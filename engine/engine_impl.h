@@ -19,7 +19,7 @@
 #define CX_HEAP_MAX 8192u
 #define CX_NO_PLAN  0xffffffffu
 
-enum cx_msg_kind { CX_MSG_PLAN = 1, CX_MSG_EVENT = 2 };
+enum cx_msg_kind { CX_MSG_PLAN = 1, CX_MSG_EVENT = 2, CX_MSG_TRANSPORT = 3 };
 
 /* control -> callback. */
 typedef struct cx_msg {
@@ -87,6 +87,8 @@ struct cx_engine {
 	float sink_last[CX_INSTANCES_MAX][2];
 	uint8_t sink_live[CX_INSTANCES_MAX];
 	float limiter_gain, limiter_release;
+	double tempo_bpm, beat; /* the transport */
+	int playing;
 	uint32_t last_stride;
 
 	/* offline: shards rendered in this process */

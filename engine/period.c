@@ -157,15 +157,33 @@ static void drain(cx_engine_t *e, uint64_t n)
 	}
 }
 
+/* Tempo and stop act from this block's start; play restarts the transport at beat 0 on its
+ * exact frame (a negative beat at the block's start tells modules where). */
+static void transport(cx_engine_t *e, const cx_msg_t *m, uint32_t frame, double sr)
+{
+	if (m->index == CX_TRANSPORT_TEMPO) {
+		e->tempo_bpm = (double)m->value;
+	} else if (m->index == CX_TRANSPORT_PLAY) {
+		e->playing = 1;
+		e->beat = -(double)frame * e->tempo_bpm / 60.0 / sr;
+	} else if (m->index == CX_TRANSPORT_STOP) {
+		e->playing = 0;
+	}
+}
+
 /* Places the events due in this period into their instances' lists. */
 static void place_due(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_t frames)
 {
 	uint64_t start = e->frame_time, end = start + frames;
+	double sr = (double)atomic_load_explicit(&e->shm->sample_rate, memory_order_relaxed);
 	/* Events requeued for the next period are past `end`, so this ends. */
 	while (e->heap_n && e->heap[0].frame < end) {
 		cx_msg_t due = e->heap[0];
 		heap_pop(e);
-		place(e, plan, n, &due, (uint32_t)(due.frame - start), frames);
+		if (due.kind == CX_MSG_TRANSPORT)
+			transport(e, &due, (uint32_t)(due.frame - start), sr);
+		else
+			place(e, plan, n, &due, (uint32_t)(due.frame - start), frames);
 	}
 }
 
@@ -271,6 +289,11 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 	pi->frame_time = e->frame_time;
 	pi->frames = frames;
 	pi->plan = atomic_load(&shm->plan_active);
+	double sr = (double)atomic_load_explicit(&shm->sample_rate, memory_order_relaxed);
+	pi->tempo_bpm = e->tempo_bpm;
+	pi->beat = e->beat;
+	pi->beats_per_frame = e->tempo_bpm / 60.0 / sr;
+	pi->playing = (uint32_t)e->playing;
 	for (uint32_t c = 0; c < 2; c++) {
 		float *dst = cx_shm_host_in(shm, n, c);
 		if (in && in[c])
@@ -300,6 +323,8 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 	mix(e, plan, n, frames, out, layout_changed);
 	limit(e, frames, out);
 
+	if (e->playing)
+		e->beat += (double)frames * pi->beats_per_frame;
 	e->period = n + 1u;
 	e->frame_time += frames;
 	atomic_store_explicit(&shm->frame_time, e->frame_time, memory_order_relaxed);

@@ -25,7 +25,7 @@
 #include "stats.h"
 
 #define CX_SHM_MAGIC          0x4348524eu /* "CHRN" */
-#define CX_SHM_LAYOUT_VERSION 1u
+#define CX_SHM_LAYOUT_VERSION 2u
 
 #define CX_WORKERS_MAX       32u
 #define CX_INSTANCES_MAX     8192u
@@ -144,6 +144,11 @@ typedef struct cx_period_info {
 	uint32_t frames;
 	uint32_t plan;       /* 0 or 1: which plan copy is active for this period */
 	uint64_t publish_ns; /* CLOCK_MONOTONIC at go */
+	double tempo_bpm;    /* the transport, as cx_process_t hands it to modules */
+	double beat;
+	double beats_per_frame;
+	uint32_t playing;
+	uint32_t pad;
 } cx_period_info_t;
 
 /* The execution plan: which instance each worker renders, in which order, reading which

@@ -45,12 +45,12 @@ extern "C" {
 /* The major version must match the engine's exactly; a higher minor version than the engine
  * knows is accepted (fields past what the engine knows are ignored, as struct_size tells). */
 #define CX_ABI_VERSION_MAJOR 1u
-#define CX_ABI_VERSION_MINOR 0u
+#define CX_ABI_VERSION_MINOR 1u
 #define CX_ABI_VERSION       ((CX_ABI_VERSION_MAJOR << 16) | CX_ABI_VERSION_MINOR)
 
 /* Table limits the engine enforces when it loads a module. */
 #define CX_PORTS_MAX      16u /* inputs, and separately outputs */
-#define CX_PARAMS_MAX     32u
+#define CX_PARAMS_MAX     64u
 #define CX_NAME_MAX       24u /* type, port and parameter names, including the NUL */
 #define CX_STATE_SIZE_MAX (64u << 20)
 
@@ -114,6 +114,13 @@ typedef struct cx_process {
 	const cx_event_t *events; /* sorted by frame */
 	uint32_t event_count;
 	const float *host_in[2]; /* the engine's stereo audio input for this block */
+	/* ABI 1.1: the engine's transport, for sequencers and tempo-synced modules. While
+	 * playing, the beat at frame i of the block is beat + i * beats_per_frame; a beat below 0
+	 * means the transport starts within this block (at frame -beat / beats_per_frame). */
+	double tempo_bpm;       /* beats (quarter notes) per minute */
+	double beat;            /* transport position at this block's first frame, in beats */
+	double beats_per_frame; /* tempo_bpm / 60 / sample_rate */
+	uint32_t playing;       /* 1 while the transport runs (play), 0 when stopped */
 } cx_process_t;
 
 enum cx_module_flags {

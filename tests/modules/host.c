@@ -149,6 +149,18 @@ void host_set(host_module_t *m, const char *name, float value)
 	m->params[i] = host_clamp_param(&m->desc->params[i], value);
 }
 
+void host_set_transport(host_module_t *m, double tempo_bpm, double beat, uint32_t playing)
+{
+	m->tempo_bpm = tempo_bpm;
+	m->beat = beat;
+	m->playing = playing;
+}
+
+static double host_beats_per_frame(const host_module_t *m)
+{
+	return m->tempo_bpm / 60.0 / (double)m->sample_rate_hz;
+}
+
 void host_process(host_module_t *m, uint32_t frames, const float *const *in, float *const *out,
                   const cx_event_t *events, uint32_t event_count)
 {
@@ -161,6 +173,10 @@ void host_process(host_module_t *m, uint32_t frames, const float *const *in, flo
 	    .events = events,
 	    .event_count = event_count,
 	    .host_in = {NULL, NULL},
+	    .tempo_bpm = m->tempo_bpm,
+	    .beat = m->beat,
+	    .beats_per_frame = host_beats_per_frame(m),
+	    .playing = m->playing,
 	};
 	m->desc->process(m->state, &p);
 }
@@ -197,6 +213,8 @@ void host_render(host_module_t *m, uint64_t frames, uint32_t block, const float 
 			};
 		}
 		host_process(m, n, (const float *const *)in_buf, out_buf, block_events, count);
+		if (m->playing)
+			m->beat += (double)n * host_beats_per_frame(m);
 		for (uint32_t i = 0; i < d->out_count; i++)
 			if (out != NULL && out[i] != NULL)
 				memcpy(out[i] + pos, out_buf[i], n * sizeof(float));

@@ -21,6 +21,11 @@ typedef struct host_module {
 	float sample_rate_hz;
 	uint32_t frames_max;
 	float params[CX_PARAMS_MAX]; /* the values last given (init or event) */
+	/* The transport process() sees (cx_process_t, ABI 1.1); zero (stopped) unless set by
+	 * host_set_transport. host_render advances beat by each block's frames while playing. */
+	double tempo_bpm;
+	double beat;
+	uint32_t playing;
 } host_module_t;
 
 /* An event at an absolute frame of a render. */
@@ -49,6 +54,13 @@ uint32_t host_out(const host_module_t *m, const char *name);
 
 /* Sets a parameter before host_init (a value clamped to the table's range). */
 void host_set(host_module_t *m, const char *name, float value);
+
+/* Sets the transport for the next process() or render: tempo, the beat at the next block's
+ * first frame (below 0: play starts within that block, at frame -beat / beats_per_frame, as
+ * the engine does it) and whether it plays. beats_per_frame is tempo_bpm / 60 / sample rate.
+ * host_render then advances the beat by frames * beats_per_frame after each block while
+ * playing, as the engine does after each period. */
+void host_set_transport(host_module_t *m, double tempo_bpm, double beat, uint32_t playing);
 
 /* Calls process() once: frames <= frames_max, events sorted, frames relative to the block. */
 void host_process(host_module_t *m, uint32_t frames, const float *const *in, float *const *out,

@@ -16,6 +16,7 @@
 
 #include "engine_impl.h"
 #include "loader.h"
+#include "suggest.h"
 
 static cx_type_t *type_of(cx_engine_t *e, uint32_t slot)
 {
@@ -42,14 +43,6 @@ static void list_instances(cx_engine_t *e, char *buf, size_t len)
 		snprintf(buf, len, "none");
 }
 
-static int no_such_instance(cx_engine_t *e, const char *name, char *err, size_t errlen)
-{
-	char names[512];
-	list_instances(e, names, sizeof names);
-	snprintf(err, errlen, "no instance named '%s'; instances: %s", name, names);
-	return -1;
-}
-
 static void list_ports(const cx_type_port_t *ports, uint32_t count, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -68,6 +61,44 @@ static void list_params(const cx_type_t *t, char *buf, size_t len)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", t->params[i].name);
 	if (!t->param_count)
 		snprintf(buf, len, "none");
+}
+
+/* "<prefix>; did you mean 'X'? <label>: a, b, c" */
+static void unknown(char *err, size_t errlen, const char *prefix, const char *word,
+                    const char *const *names, size_t n, const char *label, const char *list)
+{
+	snprintf(err, errlen, "%s", prefix);
+	const char *s = cx_suggest(word, names, n);
+	size_t len = strlen(err);
+	if (s && len < errlen)
+		len += (size_t)snprintf(err + len, errlen - len, "; did you mean '%s'?", s);
+	if (len < errlen)
+		snprintf(err + len, errlen - len, "%s %s: %s", s ? "" : ";", label, list);
+}
+
+static int no_such_instance(cx_engine_t *e, const char *name, char *err, size_t errlen)
+{
+	char names[512], prefix[128];
+	static const char *cands[CX_INSTANCES_MAX];
+	size_t n = 0;
+	for (uint32_t i = 0; i < e->node_count; i++)
+		if (e->nodes[i].used && !e->nodes[i].replica)
+			cands[n++] = e->im[i].name;
+	list_instances(e, names, sizeof names);
+	snprintf(prefix, sizeof prefix, "no instance named '%s'", name);
+	unknown(err, errlen, prefix, name, cands, n, "instances", names);
+	return -1;
+}
+
+static void unknown_param(const cx_type_t *t, const char *word, const char *prefix, char *err,
+                          size_t errlen)
+{
+	const char *cands[CX_PARAMS_MAX];
+	for (uint32_t i = 0; i < t->param_count; i++)
+		cands[i] = t->params[i].name;
+	char names[512];
+	list_params(t, names, sizeof names);
+	unknown(err, errlen, prefix, word, cands, t->param_count, "parameters", names);
 }
 
 static int find_param(const cx_type_t *t, const char *name)
@@ -207,10 +238,14 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 	int rc = -1;
 	int t = cx_type_find(cx_shm_type(e->shm, 0), e->shm->type_count, type ? type : "");
 	if (t < 0) {
-		char names[1024];
+		char names[1024], prefix[96];
+		const char *cands[CX_TYPES_MAX];
+		for (uint32_t k = 0; k < e->shm->type_count; k++)
+			cands[k] = cx_shm_type(e->shm, k)->name;
 		cx_engine_types(e, names, sizeof names);
-		snprintf(err, errlen, "unknown module type '%s'; types: %s", type ? type : "",
-		         names);
+		snprintf(prefix, sizeof prefix, "unknown module type '%s'", type ? type : "");
+		unknown(err, errlen, prefix, type ? type : "", cands, e->shm->type_count, "types",
+		        names);
 		goto out;
 	}
 	cx_type_t *ty = cx_shm_type(e->shm, (uint32_t)t);
@@ -242,10 +277,10 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 	for (uint32_t k = 0; k < count; k++) {
 		int p = find_param(ty, param_names[k]);
 		if (p < 0) {
-			char names[512];
-			list_params(ty, names, sizeof names);
-			snprintf(err, errlen, "unknown parameter '%s' on %s; parameters: %s",
-			         param_names[k], type, names);
+			char prefix[128];
+			snprintf(prefix, sizeof prefix, "unknown parameter '%s' on %s",
+			         param_names[k], type);
+			unknown_param(ty, param_names[k], prefix, err, errlen);
 			goto out;
 		}
 		float val = values[k];
@@ -341,10 +376,15 @@ static int resolve_port(cx_engine_t *e, const char *spec, int is_src, uint32_t *
 		for (p = 0; p < n && strcmp(ports[p].name, dot) != 0; p++)
 			;
 		if (p == n) {
-			char names[512];
+			char names[512], prefix[160], label[16];
+			const char *cands[CX_PORTS_MAX];
+			for (uint32_t k = 0; k < n; k++)
+				cands[k] = ports[k].name;
 			list_ports(ports, n, names, sizeof names);
-			snprintf(err, errlen, "%s '%s' has no %s '%s'; %ss: %s", ty->name, buf,
-			         side, dot, side, names);
+			snprintf(prefix, sizeof prefix, "%s '%s' has no %s '%s'", ty->name, buf,
+			         side, dot);
+			snprintf(label, sizeof label, "%ss", side);
+			unknown(err, errlen, prefix, dot, cands, n, label, names);
 			return -1;
 		}
 	}
@@ -455,10 +495,10 @@ int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float val
 	const cx_type_t *ty = type_of(e, (uint32_t)i);
 	int p = find_param(ty, param ? param : "");
 	if (p < 0) {
-		char names[512];
-		list_params(ty, names, sizeof names);
-		snprintf(err, errlen, "unknown parameter '%s' on %s '%s'; parameters: %s",
-		         param ? param : "", ty->name, inst, names);
+		char prefix[160];
+		snprintf(prefix, sizeof prefix, "unknown parameter '%s' on %s '%s'",
+		         param ? param : "", ty->name, inst);
+		unknown_param(ty, param ? param : "", prefix, err, errlen);
 		goto out;
 	}
 	if (check_value(ty, &ty->params[p], inst, &value, err, errlen))

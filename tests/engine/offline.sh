@@ -3,7 +3,7 @@
 #   ENG-01 two renders of the same script are bit-identical;
 #   ENG-02 a timed gate lands on its exact frame, one period after (the async pipeline);
 #   ENG-03 a feedback loop renders, bounded and finite;
-#   ENG-04 a failing command changes nothing and the render says which line;
+#   ENG-04 a failing command changes nothing and the render says which line, with a suggestion;
 #   ENG-05 an unpatched vca passes signal (its cv input reads its default 1.0).
 set -euo pipefail
 render=$1
@@ -78,7 +78,7 @@ printf 'create vco a freq=440\ncreate vco a\nset a.fraq 3\npatch a > out\n' >"$t
 if "$render" -q -o "$tmp/bad.wav" -t 0.2 "$tmp/bad.chr" 2>"$tmp/err"; then
 	bad "ENG-04 render of a bad script exited 0"
 elif grep -q "line 2: an instance named 'a' already exists" "$tmp/err" &&
-	grep -q "line 3: unknown parameter 'fraq' on vco 'a'; parameters: freq" "$tmp/err"; then
+	grep -q "line 3: unknown parameter 'fraq' on vco 'a'; did you mean 'freq'? parameters: freq" "$tmp/err"; then
 	ok "ENG-04 failing lines are named: $(tr '\n' '|' <"$tmp/err")"
 else
 	bad "ENG-04 messages: $(cat "$tmp/err")"

@@ -264,6 +264,7 @@ int main(int argc, char **argv)
 	take(&after, shm, workers);
 	int alive = kill(shm->owner_pid, 0) == 0 || errno == EPERM;
 	uint32_t rate = atomic_load(&shm->sample_rate), frames = atomic_load(&shm->frames);
+	uint32_t spin_us = atomic_load(&shm->spin_ns) / 1000u;
 
 	double secs = lifetime ? 0 : (double)(after.t_ns - before.t_ns) / 1e9;
 	const snap_t *b = &before, *a = &after;
@@ -296,9 +297,10 @@ int main(int argc, char **argv)
 
 	switch (mode) {
 	case OUT_TABLE:
-		printf("engine %s: %s %.2f s, %u Hz, %u frames (%.1f us a period), %u workers%s\n",
+		printf("engine %s: %s %.2f s, %u Hz, %u frames (%.1f us a period), %u workers, "
+		       "spin %u us%s\n",
 		       name, lifetime ? "since start," : "over", lifetime ? 0.0 : secs, rate,
-		       frames, rate ? 1e6 * frames / rate : 0.0, workers,
+		       frames, rate ? 1e6 * frames / rate : 0.0, workers, spin_us,
 		       alive ? "" : " (ENGINE GONE)");
 		printf("  periods %llu", (unsigned long long)periods);
 		if (!lifetime)
@@ -335,10 +337,11 @@ int main(int argc, char **argv)
 		break;
 	case OUT_KV:
 		printf("engine=%s\nalive=%d\nlifetime=%d\nseconds=%.3f\nrate=%u\nframes=%u\n"
-		       "workers=%u\nperiods=%llu\nperiods_expected=%.0f\nmisses=%llu\nxruns=%llu\n"
+		       "workers=%u\nspin_us=%u\nperiods=%llu\nperiods_expected=%.0f\nmisses=%"
+		       "llu\nxruns=%llu\n"
 		       "events_late=%llu\nevents_dropped=%llu\ndeaths=%llu\nrespawns=%llu\n"
 		       "muted_periods=%llu\nlimiter_periods=%llu\n",
-		       name, alive, lifetime, secs, rate, frames, workers,
+		       name, alive, lifetime, secs, rate, frames, workers, spin_us,
 		       (unsigned long long)periods, expected, (unsigned long long)misses,
 		       (unsigned long long)xruns, (unsigned long long)late,
 		       (unsigned long long)dropped, (unsigned long long)deaths,
@@ -361,12 +364,12 @@ int main(int argc, char **argv)
 		break;
 	case OUT_JSON:
 		printf("{\"engine\":\"%s\",\"alive\":%s,\"lifetime\":%s,\"seconds\":%.3f,"
-		       "\"rate\":%u,\"frames\":%u,\"workers\":%u,\"periods\":%llu,"
+		       "\"rate\":%u,\"frames\":%u,\"workers\":%u,\"spin_us\":%u,\"periods\":%llu,"
 		       "\"periods_expected\":%.0f,\"misses\":%llu,\"xruns\":%llu,"
 		       "\"events_late\":%llu,\"events_dropped\":%llu,\"deaths\":%llu,"
 		       "\"respawns\":%llu,\"muted_periods\":%llu,\"limiter_periods\":%llu,",
 		       name, alive ? "true" : "false", lifetime ? "true" : "false", secs, rate,
-		       frames, workers, (unsigned long long)periods, expected,
+		       frames, workers, spin_us, (unsigned long long)periods, expected,
 		       (unsigned long long)misses, (unsigned long long)xruns,
 		       (unsigned long long)late, (unsigned long long)dropped,
 		       (unsigned long long)deaths, (unsigned long long)respawns,

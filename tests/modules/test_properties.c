@@ -40,6 +40,10 @@ static const struct {
     {"adsr", 1.0f, 0.0f},   /* 0..1 */
     {"vca", 10.0f, -10.0f}, /* output limited to ±10 */
     {"out", 20.0f, -20.0f}, /* level <= 1 times (±10 panned mono + ±10 side input) */
+    {"noise", 1.0f, -1.0f},     /* clipped at ±1, times level <= 1 */
+    {"fm", 1.0f, -1.0f},        /* a sine times level <= 1 */
+    {"wavetable", 1.0f, -1.0f}, /* tables normalized to peak 1, output clamped to ±1 */
+    {"lfo", 1.0f, -1.0f},       /* bipolar ±1, unipolar 0..1 */
 };
 
 static unsigned rng_state = 1;

@@ -286,6 +286,63 @@ static inline float cx_polyblamp(float t, float dt)
 	return u * u * u * (1.0f / 6.0f);
 }
 
+/* ---- the transport's grid ----------------------------------------------------------------- */
+
+/* Sequencers and tempo-synced modules follow the transport (cx_process_t, ABI 1.1) through a
+ * grid of `per_beat` points per beat (4: sixteenth notes; 1.5: quarter-note triplets; 0.25: one
+ * a bar of 4/4). Point k lies at beat k / per_beat, k = 0 at the frame play starts, and falls on
+ * the first frame whose beat is at least that. Everything is derived from the block's beat and
+ * beats_per_frame, in double, so a module accumulates no error from block to block. The engine
+ * itself accumulates its beat across periods, so a frame meant to land exactly on a point may
+ * fall a hair short of it: a frame within CX_GRID_TOLERANCE_FRAMES of a point counts as on it.
+ * Every helper below computes "the point a frame has reached" one way, cx_grid_point, so that
+ * the same frames come out however a render is split into blocks. */
+#define CX_GRID_TOLERANCE_FRAMES 1e-3
+
+/* Returns 1 when the block carries a transport a module can follow: playing, with a finite beat
+ * of sane size and 0 < beats_per_frame <= 1/2. */
+static inline int cx_transport_usable(const cx_process_t *p)
+{
+	return p->playing && p->beat == p->beat && fabs(p->beat) < 1e12 &&
+	       p->beats_per_frame > 0.0 && p->beats_per_frame <= 0.5;
+}
+
+/* Returns the number of the last grid point that frame `frame` of the block has reached:
+ * floor(per_beat (beat + (frame + tolerance) beats_per_frame)). -1 before play starts; frame may
+ * lie outside the block (-1: the frame before it). per_beat > 0; the transport usable. */
+static inline int64_t cx_grid_point(const cx_process_t *p, double per_beat, int64_t frame)
+{
+	double at = p->beat + ((double)frame + CX_GRID_TOLERANCE_FRAMES) * p->beats_per_frame;
+	return (int64_t)floor(per_beat * at);
+}
+
+/* Returns the first frame in [from, to] whose grid point exceeds `point`, or `to` when none in
+ * [from, to) does. Solved from the beat, then checked against cx_grid_point (at most two frames
+ * either way, for rounding), so it costs the same however far the point lies. */
+static inline uint32_t cx_grid_next(const cx_process_t *p, double per_beat, int64_t point,
+                                    uint32_t from, uint32_t to)
+{
+	double guess = ceil(((double)(point + 1) / per_beat - p->beat) / p->beats_per_frame -
+	                    CX_GRID_TOLERANCE_FRAMES);
+	uint32_t g = guess <= (double)from ? from : guess >= (double)to ? to : (uint32_t)guess;
+	for (int i = 0; i < 2 && g > from && cx_grid_point(p, per_beat, (int64_t)g - 1) > point;
+	     i++)
+		g--;
+	for (int i = 0; i < 2 && g < to && cx_grid_point(p, per_beat, g) <= point; i++)
+		g++;
+	return g;
+}
+
+/* Returns the first frame of the block at which the transport runs: 0 while it plays from the
+ * block's start, the frame play starts at when the beat is negative, p->frames when it is
+ * stopped or not usable. The frames before it are stopped. */
+static inline uint32_t cx_transport_start(const cx_process_t *p)
+{
+	if (!cx_transport_usable(p))
+		return p->frames;
+	return cx_grid_next(p, 1.0, -1, 0, p->frames);
+}
+
 /* ---- event splitting ---------------------------------------------------------------------- */
 
 /* Walks a block's events in frame order; see the loop at the top of this file. */

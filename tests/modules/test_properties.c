@@ -44,6 +44,9 @@ static const struct {
     {"fm", 1.0f, -1.0f},        /* a sine times level <= 1 */
     {"wavetable", 1.0f, -1.0f}, /* tables normalized to peak 1, output clamped to ±1 */
     {"lfo", 1.0f, -1.0f},       /* bipolar ±1, unipolar 0..1 */
+    {"seq", 5.0f, -5.0f},       /* pitch within its ±5 V range; gate, trig, step 0..1 */
+    {"clock", 1.0f, 0.0f},      /* gates 0 or 1 */
+    {"euclid", 1.0f, 0.0f},     /* gates 0 or 1 */
 };
 
 static unsigned rng_state = 1;

@@ -40,6 +40,11 @@ static const struct {
     {"adsr", 1.0f, 0.0f},   /* 0..1 */
     {"vca", 10.0f, -10.0f}, /* output limited to ±10 */
     {"out", 20.0f, -20.0f}, /* level <= 1 times (±10 panned mono + ±10 side input) */
+    {"kick", 1.0f, -1.0f},  /* drums: limited to ±1, times level <= 1 */
+    {"snare", 1.0f, -1.0f}, /* drums: limited to ±1, times level <= 1 */
+    {"hihat", 1.0f, -1.0f}, /* drums: limited to ±1, times level <= 1 */
+    {"clap", 1.0f, -1.0f},  /* drums: limited to ±1, times level <= 1 */
+    {"tom", 1.0f, -1.0f},   /* drums: limited to ±1, times level <= 1 */
     {"noise", 1.0f, -1.0f},     /* clipped at ±1, times level <= 1 */
     {"fm", 1.0f, -1.0f},        /* a sine times level <= 1 */
     {"wavetable", 1.0f, -1.0f}, /* tables normalized to peak 1, output clamped to ±1 */

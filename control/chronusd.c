@@ -16,6 +16,7 @@
 
 #include "engine.h"
 #include "jack_driver.h"
+#include "command.h"
 #include "osc.h"
 
 #ifndef CX_MODULE_DIR_BUILD
@@ -45,6 +46,7 @@ static void usage(FILE *f)
 	        "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
 	        "      --memory MIB     engine memory for instances (default 256)\n"
 	        "      --no-connect     do not connect to the system playback ports\n"
+	        "      --patches DIR    where save/load patch keep patches (default ./patches)\n"
 	        "      --spin-us N      workers wake N us before each period and spin for it,\n"
 	        "                       sparing the callback a futex wake (default 150; 0: off)\n"
 	        "  -h, --help           this text\n");
@@ -55,18 +57,14 @@ int main(int argc, char **argv)
 	cx_engine_config_t cfg = {.name = "chronus", .spin_us = -1};
 	const char *port = "57130", *listen = "127.0.0.1", *server = NULL;
 	int connect = 1;
+	const char *patches = NULL;
 	static const struct option opts[] = {
-	    {"name", required_argument, 0, 'n'},
-	    {"workers", required_argument, 0, 'w'},
-	    {"port", required_argument, 0, 'p'},
-	    {"listen", required_argument, 0, 'l'},
-	    {"modules", required_argument, 0, 'm'},
-	    {"server", required_argument, 0, 's'},
-	    {"memory", required_argument, 0, 'M'},
-	    {"no-connect", no_argument, 0, 'N'},
-	    {"spin-us", required_argument, 0, 'S'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"name", required_argument, 0, 'n'},    {"workers", required_argument, 0, 'w'},
+	    {"port", required_argument, 0, 'p'},    {"listen", required_argument, 0, 'l'},
+	    {"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
+	    {"memory", required_argument, 0, 'M'},  {"no-connect", no_argument, 0, 'N'},
+	    {"spin-us", required_argument, 0, 'S'}, {"patches", required_argument, 0, 'P'},
+	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:w:p:l:m:s:h", opts, NULL)) != -1) {
@@ -104,6 +102,9 @@ int main(int argc, char **argv)
 		case 'N':
 			connect = 0;
 			break;
+		case 'P':
+			patches = optarg;
+			break;
 		case 'S': {
 			char *end;
 			long us = strtol(optarg, &end, 10);
@@ -133,6 +134,12 @@ int main(int argc, char **argv)
 			cfg.module_dirs[cfg.module_dir_count++] = CX_MODULE_DIR_BUILD;
 		cfg.module_dirs[cfg.module_dir_count++] = CX_MODULE_DIR_INSTALL;
 	}
+
+	char cwd[1024] = ".", pdir[1100];
+	if (!getcwd(cwd, sizeof cwd))
+		snprintf(cwd, sizeof cwd, ".");
+	snprintf(pdir, sizeof pdir, "%s/patches", cwd);
+	cx_command_configure(patches ? patches : pdir, cwd);
 
 	char err[512];
 	cx_engine_t *e;

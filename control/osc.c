@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,8 +15,9 @@
 #include <string.h>
 
 #include "command.h"
+#include "record.h"
 
-#define REPLY_MAX  4096
+#define REPLY_MAX  65000 /* a reply fits one UDP datagram */
 #define PACKET_MAX 65536
 
 /* Who sent the message being handled: replies go back there. */
@@ -24,6 +26,8 @@ typedef struct sender {
 	socklen_t len;
 } sender_t;
 
+#define SUBSCRIBERS_MAX 16
+
 struct cx_osc {
 	int fd;   /* our own UDP socket, bound to the listen address */
 	int port; /* bound port */
@@ -31,7 +35,65 @@ struct cx_osc {
 	_Atomic int running;
 	_Atomic int quit;
 	cx_engine_t *engine;
+	sender_t subs[SUBSCRIBERS_MAX]; /* /notify subscribers (serve thread only) */
+	int nsubs;
+	uint64_t seen_deaths, seen_misses, last_watch_ns;
+	char last_line[2048]; /* a /json command's line, for its notice */
 };
+
+static int same_sender(const sender_t *a, const sender_t *b)
+{
+	return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
+}
+
+/* Sends /notice TEXT to every subscriber but `except` (NULL: all). */
+static void notice(cx_osc_t *o, const sender_t *except, const char *text)
+{
+	if (!o->nsubs)
+		return;
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, text);
+	size_t len = 0;
+	void *data = lo_message_serialise(m, "/notice", NULL, &len);
+	for (int i = 0; data && i < o->nsubs; i++)
+		if (!except || !same_sender(&o->subs[i], except))
+			(void)!sendto(o->fd, data, len, MSG_DONTWAIT,
+			              (const struct sockaddr *)&o->subs[i].addr, o->subs[i].len);
+	free(data);
+	lo_message_free(m);
+}
+
+static void subscribe(cx_osc_t *o, const sender_t *who, int on)
+{
+	for (int i = 0; i < o->nsubs; i++)
+		if (same_sender(&o->subs[i], who)) {
+			if (!on)
+				o->subs[i] = o->subs[--o->nsubs];
+			return;
+		}
+	if (on && o->nsubs < SUBSCRIBERS_MAX)
+		o->subs[o->nsubs++] = *who;
+}
+
+/* A timetag as an engine frame: 0 for "immediately". */
+static uint64_t frame_for(cx_osc_t *o, lo_timetag tt)
+{
+	if (tt.sec == 0 && tt.frac <= 1)
+		return 0;
+	lo_timetag now;
+	lo_timetag_now(&now);
+	double ahead_s = lo_timetag_diff(tt, now); /* seconds from now; negative: past */
+	uint64_t f0, t0;
+	uint32_t sr;
+	cx_engine_clock(o->engine, &f0, &t0, &sr);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now_mono = (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+	double frame = (double)f0 + (now_mono - (double)t0) * sr / 1e9 + ahead_s * sr;
+	return frame < 1.0 ? 1u : (uint64_t)llround(frame); /* 1: long past, lands at once */
+}
 
 /* Answers the sender: /done or /fail, [id], the address, the text. */
 static void reply(cx_osc_t *o, const sender_t *to, int has_id, int32_t id, const char *path, int ok,
@@ -102,18 +164,35 @@ static int is_num(char t)
 }
 
 /* Runs one structured message; returns 0/-1 with text. */
-static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **argv, int argc,
-                    char *text, size_t len)
+static int dispatch(cx_osc_t *o, const sender_t *from, uint64_t frame, const char *path,
+                    const char *types, lo_arg **argv, int argc, char *text, size_t len,
+                    int *changed)
 {
 	cx_engine_t *e = o->engine;
 	const char *s0 = arg_str(types, argv, argc, 0), *s1 = arg_str(types, argv, argc, 1);
-	if (strcmp(path, "/cmd") == 0) {
+	*changed = 0;
+	if (strcmp(path, "/cmd") == 0 || strcmp(path, "/json") == 0) {
 		if (argc != 1 || !s0) {
-			snprintf(text, len, "/cmd takes one string: a command line");
+			snprintf(text, len, "%s takes one string: a command line", path);
 			return -1;
 		}
-		int rc = cx_command_line(e, s0, 0, text, len);
+		int rc = path[1] == 'c' ? cx_command_line(e, s0, frame, text, len)
+		                        : cx_command_json(e, s0, frame, text, len);
+		const cx_command_t *k = cx_command_find(s0);
+		*changed = rc == 0 && k && k->changes;
+		if (*changed && path[1] == 'j') /* subscribers hear the line, not the JSON */
+			snprintf(o->last_line, sizeof o->last_line, "%s", s0);
 		return rc < 0 ? -1 : 0;
+	}
+	if (strcmp(path, "/notify") == 0) {
+		float on = arg_num(types, argv, argc, 0);
+		if (argc != 1 || !(on == 0.0f || on == 1.0f)) {
+			snprintf(text, len, "/notify takes 1 (subscribe) or 0 (unsubscribe)");
+			return -1;
+		}
+		subscribe(o, from, on == 1.0f);
+		snprintf(text, len, "%s", on == 1.0f ? "subscribed" : "unsubscribed");
+		return 0;
 	}
 	if (strcmp(path, "/create") == 0) {
 		if (argc < 2 || !s0 || !s1 || (argc - 2) % 2 != 0) {
@@ -149,6 +228,7 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		if (cx_engine_create(e, s0, s1, names, values, n, made, sizeof made, text, len))
 			return -1;
 		snprintf(text, len, "created %s %s", s0, made);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/free") == 0) {
@@ -159,6 +239,7 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		if (cx_engine_free(e, s0, text, len))
 			return -1;
 		snprintf(text, len, "freed %s", s0);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/patch") == 0 || strcmp(path, "/unpatch") == 0) {
@@ -173,6 +254,7 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		if (rc)
 			return -1;
 		snprintf(text, len, "%s %s > %s", patch ? "patched" : "unpatched", s0, s1);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/set") == 0) {
@@ -180,9 +262,10 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 			snprintf(text, len, "/set takes s:instance s:param and a number");
 			return -1;
 		}
-		if (cx_engine_set(e, s0, s1, arg_num(types, argv, argc, 2), 0, text, len))
+		if (cx_engine_set(e, s0, s1, arg_num(types, argv, argc, 2), frame, text, len))
 			return -1;
 		snprintf(text, len, "set %s.%s", s0, s1);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/gate") == 0) {
@@ -192,9 +275,10 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 			return -1;
 		}
 		if (cx_engine_gate(e, s0, with_port ? s1 : NULL,
-		                   arg_num(types, argv, argc, argc - 1), 0, text, len))
+		                   arg_num(types, argv, argc, argc - 1), frame, text, len))
 			return -1;
 		snprintf(text, len, "gate %s", s0);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/trig") == 0) {
@@ -202,9 +286,10 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 			snprintf(text, len, "/trig takes s:instance [s:port]");
 			return -1;
 		}
-		if (cx_engine_trig(e, s0, argc == 2 ? s1 : NULL, 0, text, len))
+		if (cx_engine_trig(e, s0, argc == 2 ? s1 : NULL, frame, text, len))
 			return -1;
 		snprintf(text, len, "trig %s", s0);
+		*changed = 1;
 		return 0;
 	}
 	if (strcmp(path, "/status") == 0 || strcmp(path, "/list") == 0 ||
@@ -217,14 +302,15 @@ static int dispatch(cx_osc_t *o, const char *path, const char *types, lo_arg **a
 		return 0;
 	}
 	snprintf(text, len,
-	         "unknown address %s; addresses: /create /free /patch /unpatch /set /gate /trig "
-	         "/status /list /types /cmd /quit",
+	         "unknown address %s; addresses: /cmd /json /notify /create /free /patch /unpatch "
+	         "/set /gate /trig /status /list /types /quit",
 	         path);
 	return -1;
 }
 
 /* Handles one OSC message (not a bundle) and answers it. */
-static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t size)
+static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t size,
+                           lo_timetag tt)
 {
 	int result = 0;
 	const char *path = lo_get_path(data, (ssize_t)size);
@@ -237,20 +323,46 @@ static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t
 	const char *types = lo_message_get_types(msg);
 	lo_arg **argv = lo_message_get_argv(msg);
 	int argc = lo_message_get_argc(msg);
-	int has_id = argc > 0 && types[0] == LO_INT32;
+	/* A leading int32 is a request id, except /notify's own flag (/notify ,i 1). */
+	int has_id =
+	    argc > 0 && types[0] == LO_INT32 && !(strcmp(path, "/notify") == 0 && argc == 1);
 	int32_t id = 0;
 	if (has_id)
 		memcpy(&id, argv[0], sizeof id);
-	char text[REPLY_MAX];
-	int rc = dispatch(o, path, types + has_id, argv + has_id, argc - has_id, text, sizeof text);
+	static char text[REPLY_MAX];
+	int changed = 0;
+	uint64_t frame = frame_for(o, tt);
+	uint64_t earliest = cx_engine_now(o->engine);
+	int rc = dispatch(o, from, frame, path, types + has_id, argv + has_id, argc - has_id, text,
+	                  sizeof text, &changed);
 	reply(o, from, has_id, id, path, rc == 0, text);
+	if (rc == 0 && frame && frame < earliest) { /* it lands, but later than asked */
+		lo_message late = lo_message_new();
+		lo_message_add_string(late, path);
+		lo_message_add_int64(late, (int64_t)frame);
+		lo_message_add_int64(late, (int64_t)earliest);
+		size_t len = 0;
+		void *d = late ? lo_message_serialise(late, "/late", NULL, &len) : NULL;
+		if (d)
+			(void)!sendto(o->fd, d, len, MSG_DONTWAIT,
+			              (const struct sockaddr *)&from->addr, from->len);
+		free(d);
+		lo_message_free(late);
+	}
+	if (changed)
+		notice(o, from, o->last_line[0] ? o->last_line : text);
+	o->last_line[0] = 0;
 	lo_message_free(msg);
 }
 
 /* A packet is a message or a bundle of packets ("#bundle", timetag, sized elements). */
-static void handle_packet(cx_osc_t *o, const sender_t *from, char *data, size_t size, int depth)
+static void handle_packet(cx_osc_t *o, const sender_t *from, char *data, size_t size, int depth,
+                          lo_timetag tt)
 {
 	if (size >= 16 && memcmp(data, "#bundle", 8) == 0) {
+		const unsigned char *t = (const unsigned char *)data + 8;
+		tt.sec = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
+		tt.frac = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
 		size_t at = 16;
 		while (depth < 8 && at + 4 <= size) {
 			uint32_t n = ((uint32_t)(unsigned char)data[at] << 24) |
@@ -264,12 +376,40 @@ static void handle_packet(cx_osc_t *o, const sender_t *from, char *data, size_t 
 				    "malformed OSC bundle: an element's size runs past the packet");
 				return;
 			}
-			handle_packet(o, from, data + at, n, depth + 1);
+			handle_packet(o, from, data + at, n, depth + 1, tt);
 			at += n;
 		}
 		return;
 	}
-	handle_message(o, from, data, size);
+	handle_message(o, from, data, size, tt);
+}
+
+/* Between bursts: finish recordings, tell subscribers of deaths and misses. */
+static void watch(cx_osc_t *o)
+{
+	char msg[1200];
+	if (cx_record_poll(o->engine, msg, sizeof msg))
+		notice(o, NULL, msg);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (now - o->last_watch_ns < 250u * 1000u * 1000u)
+		return;
+	o->last_watch_ns = now;
+	cx_status_t st;
+	cx_engine_status(o->engine, &st);
+	if (st.deaths > o->seen_deaths && o->seen_deaths != UINT64_MAX) {
+		snprintf(msg, sizeof msg, "%s; respawned", st.last_death);
+		notice(o, NULL, msg);
+	}
+	if (st.misses > o->seen_misses && o->seen_misses != UINT64_MAX) {
+		snprintf(msg, sizeof msg, "%llu periods missed by a late worker (%llu in all)",
+		         (unsigned long long)(st.misses - o->seen_misses),
+		         (unsigned long long)st.misses);
+		notice(o, NULL, msg);
+	}
+	o->seen_deaths = st.deaths;
+	o->seen_misses = st.misses;
 }
 
 static void *serve(void *arg)
@@ -280,6 +420,7 @@ static void *serve(void *arg)
 		/* Publish edits without waiting for the callback: a plan still on its way leaves
 		 * them pending, and we try again within a millisecond. */
 		cx_engine_commit(o->engine, 0);
+		watch(o);
 		struct pollfd pf = {o->fd, POLLIN, 0};
 		if (poll(&pf, 1, cx_engine_pending(o->engine) ? 1 : 20) <= 0)
 			continue;
@@ -295,7 +436,7 @@ static void *serve(void *arg)
 				      "OSC packet too large (at most 65536 bytes)");
 				continue;
 			}
-			handle_packet(o, &from, buf, (size_t)n, 0);
+			handle_packet(o, &from, buf, (size_t)n, 0, LO_TT_IMMEDIATE);
 		}
 	}
 	return NULL;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "record.h"
 #include "engine.h"
 
 #ifndef CX_MODULE_DIR_BUILD
@@ -234,6 +235,8 @@ int main(int argc, char **argv)
 		}
 		sf_writef_float(wav, inter, n);
 		done += n;
+		if (cx_record_poll(e, reply, sizeof reply) && !quiet)
+			printf("%8.3f  %s\n", (double)done / (double)rate, reply);
 	}
 	sf_close(wav);
 	for (int i = 0; i < nlines; i++)

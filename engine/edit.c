@@ -194,7 +194,9 @@ static int init_slot(cx_engine_t *e, uint32_t i, uint32_t t, const char *name, c
 	inst->state_off = m->state_off;
 	snprintf(inst->name, sizeof inst->name, "%s", name);
 	for (uint32_t p = 0; p < ty->param_count; p++)
-		inst->param_target[p] = values[p];
+		inst->param_target[p] = m->params[p] = values[p];
+	for (uint32_t p = 0; p < ty->in_count; p++)
+		m->inputs[p] = ty->ins[p].def;
 	for (uint32_t p = 0; p < ty->in_count; p++)
 		inst->in_target[p] = inst->in_level[p] = ty->ins[p].def;
 	inst->events[0].period = inst->events[1].period = UINT64_MAX;
@@ -503,7 +505,13 @@ int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float val
 	}
 	if (check_value(ty, &ty->params[p], inst, &value, err, errlen))
 		goto out;
+	if (frame == CX_FRAME_CHECK) {
+		rc = 0;
+		goto out;
+	}
 	rc = send_event(e, (uint32_t)i, CX_SEV_PARAM, (uint16_t)p, value, frame, err, errlen);
+	if (rc == 0)
+		e->im[i].params[p] = value;
 out:
 	pthread_mutex_unlock(&e->lock);
 	return rc;
@@ -562,6 +570,8 @@ static int gate_or_trig(cx_engine_t *e, const char *inst, const char *port, uint
 		goto out;
 	}
 	rc = send_event(e, (uint32_t)i, kind, (uint16_t)p, value, frame, err, errlen);
+	if (rc == 0 && kind == CX_SEV_INPUT)
+		e->im[i].inputs[p] = value;
 out:
 	pthread_mutex_unlock(&e->lock);
 	return rc;
@@ -699,4 +709,70 @@ int cx_edit_init(cx_engine_t *e, char *err, size_t errlen)
 	return cx_ring_init(&e->ring, e->ring_store, CX_MSG_RING, sizeof(cx_msg_t)) == 0
 	           ? 0
 	           : (snprintf(err, errlen, "internal: bad ring size"), -1);
+}
+
+static void fill_info(cx_engine_t *e, uint32_t i, cx_instance_info_t *o)
+{
+	const cx_plan_t *plan = cx_shm_plan(e->shm, atomic_load(&e->shm->plan_active));
+	snprintf(o->name, sizeof o->name, "%s", e->im[i].name);
+	o->type = e->nodes[i].type;
+	o->worker = plan->shard_of[i] == CX_SHARD_NONE || e->nodes[i].sink ? -1 : plan->shard_of[i];
+	memcpy(o->params, e->im[i].params, sizeof o->params);
+	memcpy(o->inputs, e->im[i].inputs, sizeof o->inputs);
+}
+
+uint32_t cx_engine_instances(cx_engine_t *e, cx_instance_info_t *out, uint32_t max)
+{
+	pthread_mutex_lock(&e->lock);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < e->node_count; i++) {
+		if (!e->nodes[i].used || e->nodes[i].replica)
+			continue;
+		if (n < max)
+			fill_info(e, i, &out[n]);
+		n++;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+int cx_engine_instance(cx_engine_t *e, const char *name, cx_instance_info_t *out, char *err,
+                       size_t errlen)
+{
+	pthread_mutex_lock(&e->lock);
+	int i = find_instance(e, name ? name : "");
+	if (i < 0)
+		no_such_instance(e, name ? name : "", err, errlen);
+	else
+		fill_info(e, (uint32_t)i, out);
+	pthread_mutex_unlock(&e->lock);
+	return i < 0 ? -1 : 0;
+}
+
+uint32_t cx_engine_cables(cx_engine_t *e, cx_cable_info_t *out, uint32_t max)
+{
+	pthread_mutex_lock(&e->lock);
+	uint32_t n = e->edge_count;
+	for (uint32_t k = 0; k < n && k < max; k++) {
+		const cx_graph_edge_t *c = &e->edges[k];
+		cx_cable_info_t *o = &out[k];
+		snprintf(o->src, sizeof o->src, "%s", e->im[c->src].name);
+		snprintf(o->dst, sizeof o->dst, "%s", e->im[c->dst].name);
+		o->src_type = e->nodes[c->src].type;
+		o->dst_type = e->nodes[c->dst].type;
+		o->src_port = c->src_port;
+		o->dst_port = c->dst_port;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return n;
+}
+
+const cx_type_t *cx_engine_type(const cx_engine_t *e, uint32_t index)
+{
+	return index < e->shm->type_count ? cx_shm_type(e->shm, index) : NULL;
+}
+
+uint32_t cx_engine_type_count(const cx_engine_t *e)
+{
+	return e->shm->type_count;
 }

@@ -61,6 +61,12 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 	e->limiter_gain = 1.0f;
 	e->tempo_bpm = 120.0;
 	pthread_mutex_init(&e->lock, NULL);
+	e->tap = calloc((size_t)CX_TAP_FRAMES * 2u, sizeof(float));
+	if (!e->tap) {
+		snprintf(err, errlen, "out of memory");
+		free(e);
+		return -1;
+	}
 	uint64_t arena = cfg->arena_bytes ? cfg->arena_bytes : ARENA_DEFAULT;
 	if (cx_shm_create(&e->shm, e->name, arena, e->workers, err, errlen) != 0) {
 		free(e);
@@ -238,6 +244,7 @@ void cx_engine_close(cx_engine_t *e)
 	}
 	cx_shm_destroy(e->shm, e->name, 1);
 	pthread_mutex_destroy(&e->lock);
+	free(e->tap);
 	free(e);
 }
 
@@ -412,4 +419,58 @@ int cx_engine_supervise(cx_engine_t *e)
 		return -1;
 	}
 	return 0;
+}
+
+int cx_engine_tap_start(cx_engine_t *e, uint64_t frames)
+{
+	if (atomic_load(&e->tap_left) || !frames)
+		return -1;
+	atomic_store(&e->tap_overruns, 0);
+	atomic_store(&e->tap_r, atomic_load(&e->tap_w));
+	atomic_store_explicit(&e->tap_left, frames, memory_order_release);
+	return 0;
+}
+
+void cx_engine_tap_stop(cx_engine_t *e)
+{
+	atomic_store(&e->tap_left, 0);
+}
+
+uint32_t cx_engine_tap_read(cx_engine_t *e, float *buf, uint32_t max_frames, uint64_t *left,
+                            uint64_t *overruns)
+{
+	uint64_t r = atomic_load_explicit(&e->tap_r, memory_order_relaxed);
+	uint64_t w = atomic_load_explicit(&e->tap_w, memory_order_acquire);
+	uint32_t n = w - r < max_frames ? (uint32_t)(w - r) : max_frames;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t at = (size_t)((r + i) & (CX_TAP_FRAMES - 1u)) * 2u;
+		buf[2u * i] = e->tap[at];
+		buf[2u * i + 1u] = e->tap[at + 1];
+	}
+	atomic_store_explicit(&e->tap_r, r + n, memory_order_release);
+	if (left)
+		*left = atomic_load_explicit(&e->tap_left, memory_order_acquire);
+	if (overruns)
+		*overruns = atomic_load(&e->tap_overruns);
+	return n;
+}
+
+uint64_t cx_engine_now(const cx_engine_t *e)
+{
+	return atomic_load(&e->shm->frame_time) + atomic_load(&e->shm->frames);
+}
+
+void cx_engine_clock(const cx_engine_t *e, uint64_t *frame, uint64_t *mono_ns,
+                     uint32_t *sample_rate)
+{
+	const cx_shm_t *s = e->shm;
+	for (int tries = 0; tries < 4; tries++) { /* the slot may be rewritten as we read */
+		uint64_t n = atomic_load(&s->periods);
+		const cx_period_info_t *pi = &s->period_info[n & 1u];
+		*frame = pi->frame_time;
+		*mono_ns = pi->publish_ns;
+		if (atomic_load(&pi->period) == n)
+			break;
+	}
+	*sample_rate = atomic_load(&s->sample_rate);
 }

@@ -68,6 +68,8 @@ int cx_engine_create(cx_engine_t *e, const char *type, const char *name,
 int cx_engine_free(cx_engine_t *e, const char *name, char *err, size_t errlen);
 int cx_engine_patch(cx_engine_t *e, const char *src, const char *dst, char *err, size_t errlen);
 int cx_engine_unpatch(cx_engine_t *e, const char *src, const char *dst, char *err, size_t errlen);
+/* frame CX_FRAME_CHECK: check the command, send nothing (to validate a batch first). */
+#define CX_FRAME_CHECK UINT64_MAX
 int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value, uint64_t frame,
                   char *err, size_t errlen);
 /* port NULL: the instance's first gate input. */
@@ -91,12 +93,55 @@ int cx_engine_commit(cx_engine_t *e, int wait_ms);
 int cx_engine_pending(cx_engine_t *e);
 
 void cx_engine_status(cx_engine_t *e, cx_status_t *st); /* [control] */
-const cx_shm_t *cx_engine_shm(const cx_engine_t *e);    /* [any] */
-uint32_t cx_engine_worker_count(const cx_engine_t *e);  /* [any] */
+/* The engine's frame clock: the first frame of the newest period and when (CLOCK_MONOTONIC)
+ * it was published. Maps wall-clock times (OSC timetags) to frames. [any] */
+void cx_engine_clock(const cx_engine_t *e, uint64_t *frame, uint64_t *mono_ns,
+                     uint32_t *sample_rate);
+
+/* The first frame of the next period: the earliest frame an event can still land on. [any] */
+uint64_t cx_engine_now(const cx_engine_t *e);
+const cx_shm_t *cx_engine_shm(const cx_engine_t *e);   /* [any] */
+uint32_t cx_engine_worker_count(const cx_engine_t *e); /* [any] */
+
+/* What `info` and `list` show of an instance: values as last set (a scheduled value shows once
+ * it was sent). [control] */
+typedef struct cx_instance_info {
+	char name[CX_INSTANCE_NAME_MAX];
+	uint32_t type; /* index into the type table */
+	int worker;    /* shard in the plan in force; -1 before it is placed */
+	float params[CX_PARAMS_MAX];
+	float inputs[CX_PORTS_MAX]; /* unpatched inputs' levels */
+} cx_instance_info_t;
+
+typedef struct cx_cable_info {
+	char src[CX_INSTANCE_NAME_MAX], dst[CX_INSTANCE_NAME_MAX];
+	uint32_t src_type, dst_type;
+	uint16_t src_port, dst_port;
+} cx_cable_info_t;
+
+/* Fill out[0..max) in creation-slot order; return how many there are in all. [control] */
+uint32_t cx_engine_instances(cx_engine_t *e, cx_instance_info_t *out, uint32_t max);
+uint32_t cx_engine_cables(cx_engine_t *e, cx_cable_info_t *out, uint32_t max);
+/* One instance by name: 0, or -1 with err (naming the ones there are). [control] */
+int cx_engine_instance(cx_engine_t *e, const char *name, cx_instance_info_t *out, char *err,
+                       size_t errlen);
+/* The type table (index < count), as probed. [any] */
+const cx_type_t *cx_engine_type(const cx_engine_t *e, uint32_t index);
+uint32_t cx_engine_type_count(const cx_engine_t *e);
 
 /* Writes a human-readable list: instances (with their type and shard) or types. [control] */
 void cx_engine_list(cx_engine_t *e, char *buf, size_t len);
 void cx_engine_types(cx_engine_t *e, char *buf, size_t len);
+
+/* Recording tap: the callback copies the next `frames` output frames (stereo, interleaved)
+ * into a lock-free buffer; cx_engine_tap_read drains it off the realtime path. start fails
+ * while a capture runs. [control] */
+int cx_engine_tap_start(cx_engine_t *e, uint64_t frames);
+void cx_engine_tap_stop(cx_engine_t *e);
+/* Copies up to max_frames captured frames into buf (2 floats each); returns how many. *left
+ * gets the frames still to capture, *overruns how many were lost for want of room. */
+uint32_t cx_engine_tap_read(cx_engine_t *e, float *buf, uint32_t max_frames, uint64_t *left,
+                            uint64_t *overruns);
 
 /* Realtime: one period. in may hold NULLs (silence). [rt] */
 void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],

@@ -15,9 +15,10 @@
 #include "ring.h"
 #include "worker.h"
 
-#define CX_MSG_RING 8192u
-#define CX_HEAP_MAX 8192u
-#define CX_NO_PLAN  0xffffffffu
+#define CX_MSG_RING   8192u
+#define CX_HEAP_MAX   8192u
+#define CX_NO_PLAN    0xffffffffu
+#define CX_TAP_FRAMES (1u << 19) /* ~11 s at 48 kHz between two drains */
 
 enum cx_msg_kind { CX_MSG_PLAN = 1, CX_MSG_EVENT = 2, CX_MSG_TRANSPORT = 3 };
 
@@ -39,8 +40,10 @@ typedef struct cx_inst_model {
 	char name[CX_INSTANCE_NAME_MAX]; /* "" for a hidden sink replica */
 	uint64_t state_off, state_bytes;
 	uint64_t out_off, out_bytes;
-	uint64_t freed_at_seq; /* a freed slot is reusable once this plan is applied */
-	uint8_t pushed;        /* appears in a plan already sent to the callback */
+	uint64_t freed_at_seq;       /* a freed slot is reusable once this plan is applied */
+	float params[CX_PARAMS_MAX]; /* values as last set, for info and save */
+	float inputs[CX_PORTS_MAX];  /* unpatched inputs' levels as last set */
+	uint8_t pushed;              /* appears in a plan already sent to the callback */
 	uint8_t zombie;
 } cx_inst_model_t;
 
@@ -90,6 +93,10 @@ struct cx_engine {
 	double tempo_bpm, beat; /* the transport */
 	int playing;
 	uint32_t last_stride;
+
+	/* recording tap: callback writes, control reads */
+	float *tap; /* CX_TAP_FRAMES * 2 */
+	_Atomic uint64_t tap_w, tap_r, tap_left, tap_overruns;
 
 	/* offline: shards rendered in this process */
 	cx_worker_ctx_t *octx;

@@ -251,6 +251,28 @@ static void limit(cx_engine_t *e, uint32_t frames, float *const out[2])
 		count(&e->shm->limiter_active);
 }
 
+/* Copies this period's output to the recording tap while a capture runs. */
+static void tap(cx_engine_t *e, uint32_t frames, float *const out[2])
+{
+	uint64_t left = atomic_load_explicit(&e->tap_left, memory_order_acquire);
+	if (!left)
+		return;
+	uint32_t n = left < frames ? (uint32_t)left : frames;
+	uint64_t w = atomic_load_explicit(&e->tap_w, memory_order_relaxed);
+	uint64_t r = atomic_load_explicit(&e->tap_r, memory_order_acquire);
+	if (w - r + n > CX_TAP_FRAMES) {
+		atomic_fetch_add_explicit(&e->tap_overruns, n, memory_order_relaxed);
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			size_t at = (size_t)((w + i) & (CX_TAP_FRAMES - 1u)) * 2u;
+			e->tap[at] = out[0][i];
+			e->tap[at + 1] = out[1][i];
+		}
+		atomic_store_explicit(&e->tap_w, w + n, memory_order_release);
+	}
+	atomic_store_explicit(&e->tap_left, left - n, memory_order_release);
+}
+
 static void count_misses(cx_engine_t *e, uint64_t n)
 {
 	if (e->cfg.offline)
@@ -322,6 +344,7 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 	e->last_stride = plan->stride;
 	mix(e, plan, n, frames, out, layout_changed);
 	limit(e, frames, out);
+	tap(e, frames, out);
 
 	if (e->playing)
 		e->beat += (double)frames * pi->beats_per_frame;

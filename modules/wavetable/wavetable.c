@@ -8,7 +8,7 @@
  *	triangle  a_k = (8 / pi^2) (-1)^((k-1)/2) / k^2, odd k
  *	saw       a_k = (2 / pi) / k (falling ramp, 1 - 2t)
  *	square    a_k = (4 / pi) / k, odd k
- *	organ     drawbars at harmonics 1, 2, 3, 4, 6, 8 (Hammond footages 8' 4' 2 2/3' 2' 1 1/3' 1')
+ *	organ     harmonics 1, 2, 3, 4, 6, 8 (drawbars 8' 4' 2 2/3' 2' 1 1/3' 1')
  *	formant   a_k = (1 / k) (1 + 8 exp(-((k - 9) / 2.5)^2)): a saw with a resonance near k 9
  *	buzz      a_k = k^-0.6: brighter than a saw
  *	hollow    a_1 = 1, even k: 1 / k, odd k > 1: 0.15 / k

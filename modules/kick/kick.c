@@ -19,7 +19,8 @@
  * 1/2 to 1. The body plus click is limited to +-1, then drive crossfades from that signal to a
  * soft-clipped copy of it pushed up to +19 dB (drum_saturate, bounded by 1):
  *	out = level ((1 - drive) x + drive sat((1 + 8 drive) x)),   |x| <= 1,
- * so |out| <= level <= 1 at any accent and drive. At drive 0 the output is the body itself and
+ * so |out| <= level <= 1 at any accent and drive (the product is limited to +-1 once more: a
+ * level ramp's rounding could overshoot 1 by a hair). At drive 0 the output is the body itself and
  * its T60 is `decay`; drive, by compressing the peak, lengthens the audible tail.
  *
  * A trigger at frame f sounds at frame f (the body's first step is sin(2 pi inc) != 0, and the
@@ -188,13 +189,13 @@ static void kick_finish(kick_state_t *s, float *y, uint32_t n)
 	}
 	if (s->drive.frames_left == 0 && s->drive.value == 0.0f) {
 		for (uint32_t i = 0; i < CX_CHUNK_FRAMES; i++)
-			y[i] = level[i] * cx_clampf(y[i], -1.0f, 1.0f);
+			y[i] = cx_clampf(level[i] * y[i], -1.0f, 1.0f);
 		return;
 	}
 	for (uint32_t i = 0; i < CX_CHUNK_FRAMES; i++) {
 		float x = cx_clampf(y[i], -1.0f, 1.0f), d = drive[i];
 		float driven = x + d * (drum_saturate((1.0f + KICK_DRIVE_GAIN * d) * x) - x);
-		y[i] = level[i] * cx_clampf(driven, -1.0f, 1.0f); /* +-1 even after rounding */
+		y[i] = cx_clampf(level[i] * driven, -1.0f, 1.0f); /* +-1 after rounding */
 	}
 }
 

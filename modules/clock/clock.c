@@ -156,6 +156,16 @@ static void clock_init(void *state, const float *params, float sample_rate, uint
 	clock_reset(s);
 }
 
+/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
+static void clock_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
+{
+	uint32_t i = from;
+	for (; i < from + high; i++)
+		x[i] = 1.0f;
+	for (; i < to; i++)
+		x[i] = 0.0f;
+}
+
 /* Writes frames [from, to) from the pulses under way. */
 static void clock_write(clock_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
 {
@@ -163,10 +173,8 @@ static void clock_write(clock_state_t *s, const cx_process_t *p, uint32_t from, 
 	uint32_t n = to - from;
 	uint32_t out_n = s->out_left < n ? s->out_left : n;
 	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	for (uint32_t i = from; i < to; i++) {
-		out[i] = i - from < out_n ? 1.0f : 0.0f;
-		trig[i] = i - from < trig_n ? 1.0f : 0.0f;
-	}
+	clock_fill(out, from, out_n, to);
+	clock_fill(trig, from, trig_n, to);
 	s->out_left -= out_n;
 	s->trig_left -= trig_n;
 }
@@ -205,11 +213,13 @@ static void clock_running(clock_state_t *s, const cx_process_t *p, uint32_t from
 		s->out_left = 0;
 		s->trig_left = 0;
 		s->running = 1;
-	} else {
+	} else if (s->out_left > 0 || s->trig_left > 0) {
 		/* The tempo may have risen since the pulses began: keep the low frame before the
 		 * next point. (A point exactly at `from` pulses below and sets them anew.) */
-		s->out_left = clock_room(s, p, from, s->out_left);
-		s->trig_left = clock_room(s, p, from, s->trig_left);
+		uint32_t longest = s->out_left > s->trig_left ? s->out_left : s->trig_left;
+		uint32_t room = clock_room(s, p, from, longest);
+		s->out_left = s->out_left < room ? s->out_left : room;
+		s->trig_left = s->trig_left < room ? s->trig_left : room;
 	}
 	for (uint32_t i = from; i < to;) {
 		int64_t point = cx_grid_point(p, per_beat, i);

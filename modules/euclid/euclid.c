@@ -246,6 +246,16 @@ static uint32_t euclid_next_reset(euclid_state_t *s, const float *reset, uint32_
 	return to;
 }
 
+/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
+static void euclid_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
+{
+	uint32_t i = from;
+	for (; i < from + high; i++)
+		x[i] = 1.0f;
+	for (; i < to; i++)
+		x[i] = 0.0f;
+}
+
 /* Writes frames [from, to) from the pulses under way. */
 static void euclid_write(euclid_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
 {
@@ -253,10 +263,8 @@ static void euclid_write(euclid_state_t *s, const cx_process_t *p, uint32_t from
 	uint32_t n = to - from;
 	uint32_t gate_n = s->gate_left < n ? s->gate_left : n;
 	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	for (uint32_t i = from; i < to; i++) {
-		gate[i] = i - from < gate_n ? 1.0f : 0.0f;
-		trig[i] = i - from < trig_n ? 1.0f : 0.0f;
-	}
+	euclid_fill(gate, from, gate_n, to);
+	euclid_fill(trig, from, trig_n, to);
 	s->gate_left -= gate_n;
 	s->trig_left -= trig_n;
 }
@@ -320,11 +328,13 @@ static void euclid_running(euclid_state_t *s, const cx_process_t *p, uint32_t fr
 		s->gate_left = 0;
 		s->trig_left = 0;
 		s->running = 1;
-	} else {
+	} else if (s->gate_left > 0 || s->trig_left > 0) {
 		/* The tempo may have risen since the pulses began: keep the low frame before the
 		 * next step. (A step exactly at `from` starts below and sets them anew.) */
-		s->gate_left = euclid_room(s, p, from, s->gate_left);
-		s->trig_left = euclid_room(s, p, from, s->trig_left);
+		uint32_t longest = s->gate_left > s->trig_left ? s->gate_left : s->trig_left;
+		uint32_t room = euclid_room(s, p, from, longest);
+		s->gate_left = s->gate_left < room ? s->gate_left : room;
+		s->trig_left = s->trig_left < room ? s->trig_left : room;
 	}
 	const float *reset = p->in[EUCLID_IN_RESET];
 	for (uint32_t i = from; i < to;) {

@@ -245,6 +245,16 @@ static uint32_t seq_next_reset(seq_state_t *s, const float *reset, uint32_t from
 	return to;
 }
 
+/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
+static void seq_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
+{
+	uint32_t i = from;
+	for (; i < from + high; i++)
+		x[i] = 1.0f;
+	for (; i < to; i++)
+		x[i] = 0.0f;
+}
+
 /* Writes frames [from, to) of the outputs from the pulses under way and the held values. */
 static void seq_write(seq_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
 {
@@ -253,11 +263,11 @@ static void seq_write(seq_state_t *s, const cx_process_t *p, uint32_t from, uint
 	uint32_t n = to - from;
 	uint32_t gate_n = s->gate_left < n ? s->gate_left : n;
 	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	const float step_v = s->step_out;
+	const float pitch_v = s->pitch_v_out, step_v = s->step_out;
+	seq_fill(gate, from, gate_n, to);
+	seq_fill(trig, from, trig_n, to);
 	for (uint32_t i = from; i < to; i++) {
-		gate[i] = i - from < gate_n ? 1.0f : 0.0f;
-		trig[i] = i - from < trig_n ? 1.0f : 0.0f;
-		pitch[i] = s->pitch_v_out;
+		pitch[i] = pitch_v;
 		step[i] = step_v;
 	}
 	s->gate_left -= gate_n;
@@ -324,11 +334,13 @@ static void seq_running(seq_state_t *s, const cx_process_t *p, uint32_t from, ui
 		s->gate_left = 0;
 		s->trig_left = 0;
 		s->running = 1;
-	} else {
+	} else if (s->gate_left > 0 || s->trig_left > 0) {
 		/* The tempo may have risen since the pulses began: keep the low frame before the
 		 * next step. (A step exactly at `from` starts below and sets them anew.) */
-		s->gate_left = seq_room(s, p, from, s->gate_left);
-		s->trig_left = seq_room(s, p, from, s->trig_left);
+		uint32_t longest = s->gate_left > s->trig_left ? s->gate_left : s->trig_left;
+		uint32_t room = seq_room(s, p, from, longest);
+		s->gate_left = s->gate_left < room ? s->gate_left : room;
+		s->trig_left = s->trig_left < room ? s->trig_left : room;
 	}
 	const float *reset = p->in[SEQ_IN_RESET];
 	for (uint32_t i = from; i < to;) {

@@ -1,15 +1,18 @@
 /*
  * clock — gate and trigger pulses on a note-value grid of the engine's transport.
  *
- * `rate` is a note value, as a DAW's sync menu or a drum machine's clock divider shows it,
- * with the beat a quarter note (module.h): 1/4 pulses once a beat, 1/16 four times, 1/1 once a
- * bar of 4/4, 2/1 and 4/1 every two and four bars; "t" is a triplet (three in the time of two:
- * 1/8t is three a beat) and "d" dotted (half as long again: 1/8d every 3/4 beat). The pulses
- * lie on that grid counted from beat 0, so clocks of every rate line up at beat 0 and at
- * every bar where their grids meet. Pulse k of a grid with q pulses a beat lies at beat k / q
- * and starts on the first frame whose beat is at least that (the grid helpers in dsp.h derive
- * every frame's beat from the block's beat and beats_per_frame in double: there is nothing to
- * drift).
+ * `rate` is a note value, as a DAW's sync menu or a drum machine's clock divider offers it,
+ * with the beat a quarter note (module.h) and 4/4 bars: quarter pulses once a beat, sixteenth
+ * four times, thirtysecond eight; half, bar, bars2 and bars4 every 2, 4, 8 and 16 beats. A
+ * name ending in _t is a triplet (three in the time of two: eighth_t is three a beat) and one
+ * in _d dotted (half as long again: eighth_d every 3/4 beat). The names are those of lfo's
+ * sync, as the engine wants them ([a-z][a-z0-9_]*, at most 16).
+ *
+ * The pulses lie on that grid counted from beat 0, so clocks of every rate line up at beat 0
+ * and at every bar where their grids meet. Pulse k of a grid with q pulses a beat lies at beat
+ * k / q and starts on the first frame whose beat is at least that (the grid helpers in dsp.h
+ * derive every frame's beat from the block's beat and beats_per_frame in double: there is
+ * nothing to drift).
  *
  * At each pulse `out` goes high for round(width x period) frames and `trig` for 1 ms; both end
  * at least one frame before the next pulse, so each pulse is a fresh rising edge. `width` is
@@ -39,50 +42,61 @@ enum { CLOCK_IN_COUNT };
 enum { CLOCK_OUT_OUT, CLOCK_OUT_TRIG, CLOCK_OUT_COUNT };
 enum { CLOCK_PARAM_RATE, CLOCK_PARAM_WIDTH, CLOCK_PARAM_COUNT };
 
-/* The note values `rate` offers, and how many of each there are in a beat (a quarter note). */
+/* The note values `rate` offers (the engine takes at most 16 names), named as lfo's sync. */
 enum {
-	CLOCK_RATE_4_1,
-	CLOCK_RATE_2_1,
-	CLOCK_RATE_1_1,
-	CLOCK_RATE_1_2,
-	CLOCK_RATE_1_4,
-	CLOCK_RATE_1_8,
-	CLOCK_RATE_1_16,
-	CLOCK_RATE_1_32,
-	CLOCK_RATE_1_2T,
-	CLOCK_RATE_1_4T,
-	CLOCK_RATE_1_8T,
-	CLOCK_RATE_1_16T,
-	CLOCK_RATE_1_32T,
-	CLOCK_RATE_1_2D,
-	CLOCK_RATE_1_4D,
-	CLOCK_RATE_1_8D,
-	CLOCK_RATE_1_16D,
+	CLOCK_RATE_BARS4,
+	CLOCK_RATE_BARS2,
+	CLOCK_RATE_BAR,
+	CLOCK_RATE_HALF,
+	CLOCK_RATE_QUARTER,
+	CLOCK_RATE_EIGHTH,
+	CLOCK_RATE_SIXTEENTH,
+	CLOCK_RATE_THIRTYSECOND,
+	CLOCK_RATE_HALF_T,
+	CLOCK_RATE_QUARTER_T,
+	CLOCK_RATE_EIGHTH_T,
+	CLOCK_RATE_SIXTEENTH_T,
+	CLOCK_RATE_HALF_D,
+	CLOCK_RATE_QUARTER_D,
+	CLOCK_RATE_EIGHTH_D,
+	CLOCK_RATE_SIXTEENTH_D,
 	CLOCK_RATE_COUNT
 };
 
-/* Pulses a beat for each rate; its name is clock_rate_names[rate]. */
-static const double clock_per_beats[] = {
-    [CLOCK_RATE_4_1] = 1.0 / 16.0, [CLOCK_RATE_2_1] = 1.0 / 8.0,   [CLOCK_RATE_1_1] = 1.0 / 4.0,
-    [CLOCK_RATE_1_2] = 1.0 / 2.0,  [CLOCK_RATE_1_4] = 1.0,         [CLOCK_RATE_1_8] = 2.0,
-    [CLOCK_RATE_1_16] = 4.0,       [CLOCK_RATE_1_32] = 8.0,        [CLOCK_RATE_1_2T] = 3.0 / 4.0,
-    [CLOCK_RATE_1_4T] = 3.0 / 2.0, [CLOCK_RATE_1_8T] = 3.0,        [CLOCK_RATE_1_16T] = 6.0,
-    [CLOCK_RATE_1_32T] = 12.0,     [CLOCK_RATE_1_2D] = 1.0 / 3.0,  [CLOCK_RATE_1_4D] = 2.0 / 3.0,
-    [CLOCK_RATE_1_8D] = 4.0 / 3.0, [CLOCK_RATE_1_16D] = 8.0 / 3.0,
-};
-_Static_assert(sizeof clock_per_beats / sizeof clock_per_beats[0] == CLOCK_RATE_COUNT,
-               "one entry per rate");
-
 static const char *const clock_rate_names[] = {
-    [CLOCK_RATE_4_1] = "4/1",     [CLOCK_RATE_2_1] = "2/1",     [CLOCK_RATE_1_1] = "1/1",
-    [CLOCK_RATE_1_2] = "1/2",     [CLOCK_RATE_1_4] = "1/4",     [CLOCK_RATE_1_8] = "1/8",
-    [CLOCK_RATE_1_16] = "1/16",   [CLOCK_RATE_1_32] = "1/32",   [CLOCK_RATE_1_2T] = "1/2t",
-    [CLOCK_RATE_1_4T] = "1/4t",   [CLOCK_RATE_1_8T] = "1/8t",   [CLOCK_RATE_1_16T] = "1/16t",
-    [CLOCK_RATE_1_32T] = "1/32t", [CLOCK_RATE_1_2D] = "1/2d",   [CLOCK_RATE_1_4D] = "1/4d",
-    [CLOCK_RATE_1_8D] = "1/8d",   [CLOCK_RATE_1_16D] = "1/16d",
+    [CLOCK_RATE_BARS4] = "bars4",
+    [CLOCK_RATE_BARS2] = "bars2",
+    [CLOCK_RATE_BAR] = "bar",
+    [CLOCK_RATE_HALF] = "half",
+    [CLOCK_RATE_QUARTER] = "quarter",
+    [CLOCK_RATE_EIGHTH] = "eighth",
+    [CLOCK_RATE_SIXTEENTH] = "sixteenth",
+    [CLOCK_RATE_THIRTYSECOND] = "thirtysecond",
+    [CLOCK_RATE_HALF_T] = "half_t",
+    [CLOCK_RATE_QUARTER_T] = "quarter_t",
+    [CLOCK_RATE_EIGHTH_T] = "eighth_t",
+    [CLOCK_RATE_SIXTEENTH_T] = "sixteenth_t",
+    [CLOCK_RATE_HALF_D] = "half_d",
+    [CLOCK_RATE_QUARTER_D] = "quarter_d",
+    [CLOCK_RATE_EIGHTH_D] = "eighth_d",
+    [CLOCK_RATE_SIXTEENTH_D] = "sixteenth_d",
 };
 _Static_assert(sizeof clock_rate_names / sizeof clock_rate_names[0] == CLOCK_RATE_COUNT,
                "one name per rate");
+
+/* Pulses a beat (a quarter note) for each rate. */
+static const double clock_per_beats[] = {
+    [CLOCK_RATE_BARS4] = 1.0 / 16.0,   [CLOCK_RATE_BARS2] = 1.0 / 8.0,
+    [CLOCK_RATE_BAR] = 1.0 / 4.0,      [CLOCK_RATE_HALF] = 1.0 / 2.0,
+    [CLOCK_RATE_QUARTER] = 1.0,        [CLOCK_RATE_EIGHTH] = 2.0,
+    [CLOCK_RATE_SIXTEENTH] = 4.0,      [CLOCK_RATE_THIRTYSECOND] = 8.0,
+    [CLOCK_RATE_HALF_T] = 3.0 / 4.0,   [CLOCK_RATE_QUARTER_T] = 3.0 / 2.0,
+    [CLOCK_RATE_EIGHTH_T] = 3.0,       [CLOCK_RATE_SIXTEENTH_T] = 6.0,
+    [CLOCK_RATE_HALF_D] = 1.0 / 3.0,   [CLOCK_RATE_QUARTER_D] = 2.0 / 3.0,
+    [CLOCK_RATE_EIGHTH_D] = 4.0 / 3.0, [CLOCK_RATE_SIXTEENTH_D] = 8.0 / 3.0,
+};
+_Static_assert(sizeof clock_per_beats / sizeof clock_per_beats[0] == CLOCK_RATE_COUNT,
+               "one entry per rate");
 
 static const cx_port_info_t clock_outs[] = {
     [CLOCK_OUT_OUT] = {"out", CX_PORT_GATE, 0.0f, "high for width x period from each pulse"},
@@ -91,9 +105,10 @@ static const cx_port_info_t clock_outs[] = {
 _Static_assert(sizeof clock_outs / sizeof clock_outs[0] == CLOCK_OUT_COUNT, "one entry per output");
 
 static const cx_param_info_t clock_params[] = {
-    [CLOCK_PARAM_RATE] = {0, "rate", "", 0.0f, (float)(CLOCK_RATE_COUNT - 1), (float)CLOCK_RATE_1_4,
-                          CX_PARAM_ENUM | CX_PARAM_NO_RAMP, clock_rate_names,
-                          "note value of a pulse, beat = 1/4; t triplet, d dotted"},
+    [CLOCK_PARAM_RATE] = {0, "rate", "", 0.0f, (float)(CLOCK_RATE_COUNT - 1),
+                          (float)CLOCK_RATE_QUARTER, CX_PARAM_ENUM | CX_PARAM_NO_RAMP,
+                          clock_rate_names,
+                          "note value of a pulse (quarter: a beat); _t triplet, _d dotted"},
     [CLOCK_PARAM_WIDTH] = {1, "width", "", 0.05f, 0.95f, 0.5f, CX_PARAM_NO_RAMP, NULL,
                            "pulse width as a fraction of the period"},
 };

@@ -7,11 +7,14 @@
  *  - every rate at 120 BPM, 48 kHz (periods of whole frames) over 4 bars: `out` rises on
  *    each expected frame and falls round(width x period) later, `trig` 48 frames (1 ms) later;
  *    blocks of 64 and of 1 frame bit-identical;
- *  - periods of fractional frames: 1/16 at 44.1 kHz (5512.5 frames), 1/8d, 1/4t and 1/16t at
- *    137 BPM, where the grid falls between frames;
+ *  - the rate names are the test's list, valid names for the engine ([a-z][a-z0-9_]*), at
+ *    most 16 of them;
+ *  - periods of fractional frames: sixteenth at 44.1 kHz (5512.5 frames), eighth_d,
+ *    quarter_t and sixteenth_t at 137 BPM, where the grid falls between frames;
  *  - width 0.05 and 0.95;
  *  - play starting at frame 37 of a block;
- *  - a change of rate mid-play (1/4 to 1/16 at frame 31000): the next pulse on the new grid's
+ *  - a change of rate mid-play (quarter to sixteenth at frame 31000): the next pulse on the new
+ *    grid's
  *    next point, 36000, after a low frame;
  *  - stopped: both outputs low; parameters thrown about while playing: outputs 0 or 1,
  *    blocks of 64 and 1 agree, each trig starts on a rising `out` after a low frame.
@@ -35,15 +38,16 @@ static void check(int ok, const char *what)
 		failures++;
 }
 
-/* The rates in clock.c's order, as pulses a beat a / b. */
+/* The rates in clock.c's order, as pulses a beat a / b; the check below holds each name to
+ * the engine's rule for names, [a-z][a-z0-9_]*. */
 static const struct {
 	const char *name;
 	uint64_t a, b;
 } rates[] = {
-    {"4/1", 1, 16}, {"2/1", 1, 8},   {"1/1", 1, 4},    {"1/2", 1, 2},  {"1/4", 1, 1},
-    {"1/8", 2, 1},  {"1/16", 4, 1},  {"1/32", 8, 1},   {"1/2t", 3, 4}, {"1/4t", 3, 2},
-    {"1/8t", 3, 1}, {"1/16t", 6, 1}, {"1/32t", 12, 1}, {"1/2d", 1, 3}, {"1/4d", 2, 3},
-    {"1/8d", 4, 3}, {"1/16d", 8, 3},
+    {"bars4", 1, 16},  {"bars2", 1, 8},     {"bar", 1, 4},       {"half", 1, 2},
+    {"quarter", 1, 1}, {"eighth", 2, 1},    {"sixteenth", 4, 1}, {"thirtysecond", 8, 1},
+    {"half_t", 3, 4},  {"quarter_t", 3, 2}, {"eighth_t", 3, 1},  {"sixteenth_t", 6, 1},
+    {"half_d", 1, 3},  {"quarter_d", 2, 3}, {"eighth_d", 4, 3},  {"sixteenth_d", 8, 3},
 };
 #define RATE_COUNT (sizeof rates / sizeof rates[0])
 
@@ -53,6 +57,26 @@ static uint32_t rate_index(const char *name)
 		if (strcmp(rates[i].name, name) == 0)
 			return i;
 	exit(2);
+}
+
+/* The module's rate names: the list above, in its order, each a name the engine takes. */
+static void test_names(const char *path)
+{
+	host_module_t m;
+	host_open_or_die(&m, path, 48000.0f, 64);
+	const cx_param_info_t *rate = &m.desc->params[host_param(&m, "rate")];
+	uint32_t count = (uint32_t)rate->max + 1u;
+	int ok = rate->min == 0.0f && count == RATE_COUNT && count <= 16u;
+	for (uint32_t i = 0; ok && i < count; i++) {
+		const char *s = rate->enum_names[i];
+		ok = strcmp(s, rates[i].name) == 0 && s[0] >= 'a' && s[0] <= 'z' && strlen(s) < 24;
+		for (const char *q = s; ok && *q; q++)
+			ok = (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_';
+		if (!ok)
+			printf("     rate %u: '%s', expected '%s'\n", i, s, rates[i].name);
+	}
+	check(ok, "rate names: the 16 expected, each [a-z][a-z0-9_]* as the engine wants");
+	host_close(&m);
 }
 
 /* The frame pulse k of rate r starts on, `start` frames after play. */
@@ -180,8 +204,8 @@ static void test_rate_change(const char *path)
 	float *outs[CX_PORTS_MAX] = {0};
 	outs[host_out(&m, "out")] = out;
 	outs[host_out(&m, "trig")] = trig;
-	host_event_t ev = {31000, host_param(&m, "rate"), (float)rate_index("1/16")};
-	host_set(&m, "rate", (float)rate_index("1/4"));
+	host_event_t ev = {31000, host_param(&m, "rate"), (float)rate_index("sixteenth")};
+	host_set(&m, "rate", (float)rate_index("quarter"));
 	host_init(&m);
 	host_set_transport(&m, 120.0, 0.0, 1);
 	host_render(&m, frames, 64, NULL, outs, &ev, 1);
@@ -189,11 +213,11 @@ static void test_rate_change(const char *path)
 	uint32_t n = 2;
 	for (uint64_t f = 36000; f < frames; f += 6000)
 		want[n++] = f;
-	int ok = same_edges("1/4 then 1/16 from frame 31000: out rises", up,
+	int ok = same_edges("quarter then sixteenth from frame 31000: out rises", up,
 	                    edges(out, frames, 1, up), want, n, 0);
 	ok &= out[35998] == 1.0f && out[35999] == 0.0f && out[36000] == 1.0f;
-	/* A change on a point of the new grid (frame 30000 is 1/16 number 5) pulses there. */
-	host_set(&m, "rate", (float)rate_index("1/4"));
+	/* A change on a point of the new grid (frame 30000 is sixteenth 5) pulses there. */
+	host_set(&m, "rate", (float)rate_index("quarter"));
 	host_init(&m);
 	ev.frame = 30000;
 	host_set_transport(&m, 120.0, 0.0, 1);
@@ -201,7 +225,7 @@ static void test_rate_change(const char *path)
 	n = 2;
 	for (uint64_t f = 30000; f < frames; f += 6000)
 		want[n++] = f;
-	ok &= same_edges("1/4 then 1/16 from frame 30000: trig rises", up,
+	ok &= same_edges("quarter then sixteenth from frame 30000: trig rises", up,
 	                 edges(trig, frames, 1, up), want, n, 0);
 	check(ok, "a change of rate: next pulse on the new grid, the pulse under way cut a frame "
 	          "before it");
@@ -307,22 +331,23 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *path = argv[1];
+	test_names(path);
 	const uint64_t bars4 = 384000; /* 4 bars at 120 BPM, 48 kHz */
 	int ok = 1;
 	for (uint32_t r = 0; r < RATE_COUNT; r++)
 		ok &= test_rate(path, 48000.0f, 120, r, 0.5f, bars4, 0, 0);
 	check(ok, "every rate at 120 BPM, 48 kHz: pulses on their exact frames, width 0.5, "
 	          "trig 1 ms, blocks of 64 and 1 identical");
-	ok = test_rate(path, 44100.0f, 120, rate_index("1/16"), 0.5f, 352800, 0, 0);
-	ok &= test_rate(path, 48000.0f, 137, rate_index("1/8d"), 0.5f, 400000, 0, 0);
-	ok &= test_rate(path, 48000.0f, 137, rate_index("1/4t"), 0.5f, 400000, 0, 0);
-	ok &= test_rate(path, 44100.0f, 137, rate_index("1/16t"), 0.5f, 400000, 0, 0);
+	ok = test_rate(path, 44100.0f, 120, rate_index("sixteenth"), 0.5f, 352800, 0, 0);
+	ok &= test_rate(path, 48000.0f, 137, rate_index("eighth_d"), 0.5f, 400000, 0, 0);
+	ok &= test_rate(path, 48000.0f, 137, rate_index("quarter_t"), 0.5f, 400000, 0, 0);
+	ok &= test_rate(path, 44100.0f, 137, rate_index("sixteenth_t"), 0.5f, 400000, 0, 0);
 	check(ok, "grids between frames: each pulse on the first frame at or past its beat");
-	ok = test_rate(path, 48000.0f, 120, rate_index("1/8"), 0.05f, bars4, 0, 0);
-	ok &= test_rate(path, 48000.0f, 120, rate_index("1/8"), 0.95f, bars4, 0, 0);
+	ok = test_rate(path, 48000.0f, 120, rate_index("eighth"), 0.05f, bars4, 0, 0);
+	ok &= test_rate(path, 48000.0f, 120, rate_index("eighth"), 0.95f, bars4, 0, 0);
 	check(ok, "width 0.05 and 0.95");
-	ok = test_rate(path, 48000.0f, 120, rate_index("1/16"), 0.5f, bars4, 37, 0);
-	ok &= test_rate(path, 48000.0f, 120, rate_index("1/4t"), 0.5f, bars4, 37, 0);
+	ok = test_rate(path, 48000.0f, 120, rate_index("sixteenth"), 0.5f, bars4, 37, 0);
+	ok &= test_rate(path, 48000.0f, 120, rate_index("quarter_t"), 0.5f, bars4, 37, 0);
 	check(ok, "play at frame 37 of a block: pulses from there");
 	test_rate_change(path);
 	test_stopped(path);

@@ -51,6 +51,8 @@ static int worst;        /* exit status so far */
 static double script_t0; /* when the script began (for @S) */
 static char history_path[4096];
 static volatile sig_atomic_t got_winch;
+static int subscribed;  /* to the engine's notices (interactive) */
+static int engine_lost; /* a request went unanswered: subscribe again when it answers */
 
 static double now_s(void)
 {
@@ -273,8 +275,15 @@ static int run_line(const char *raw)
 			return local_result(cmd, 0,
 			                    "interrupted (the engine may still carry it out)");
 		no_engine(cmd);
+		engine_lost = 1;
 		return 3;
 	}
+	if (engine_lost && subscribed) { /* a restarted engine has forgotten us */
+		char *ignored = NULL;
+		sh_notify(cl, 1, &ignored);
+		free(ignored);
+	}
+	engine_lost = 0;
 	const char *t = text ? text : "";
 	if (json_out && engine_json) {
 		/* One object a line: the engine's, with any raw line break flattened. */
@@ -418,7 +427,7 @@ static void run_interactive(void)
 	history_open();
 	sh_complete_install();
 	char *text = NULL;
-	int subscribed = sh_notify(cl, 1, &text) == SH_DONE;
+	subscribed = sh_notify(cl, 1, &text) == SH_DONE;
 	free(text);
 	printf("chronus %s on %s:%s; 'help' lists commands, TAB completes, Ctrl-D leaves%s\n",
 	       CHRONUS_VERSION, sh_client_host(cl), sh_client_port(cl),

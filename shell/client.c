@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <lo/lo.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -92,7 +94,7 @@ sh_client_t *sh_client_open(const char *host, const char *port, char *err, size_
 	 * shell that had the same local port is not taken for ours. */
 	c->next_id = (int32_t)((((uint32_t)time(NULL) ^ (uint32_t)getpid() << 8) * 2654435761u) &
 	                       0x3fffffffu) +
-	             1;
+	             2;
 	struct addrinfo hints = {0}, *ai = NULL;
 	hints.ai_family = AF_INET; /* the engine listens on IPv4 ("localhost" may be ::1 first) */
 	hints.ai_socktype = SOCK_DGRAM;
@@ -205,14 +207,14 @@ static int wait_reply(sh_client_t *c, char **text)
 	return c->got ? c->status : SH_NOREPLY;
 }
 
-/* Sends ADDR with an int32 request id, then one string or one int32. */
-static int send_request(sh_client_t *c, const char *addr, const char *s, int i)
+/* Sends ADDR with an int32 request id, then the string s (when not NULL) or the n ints. */
+static int send_request(sh_client_t *c, const char *addr, const char *s, const int32_t *ints, int n)
 {
 	c->got = 0;
 	c->refused = 0;
 	c->want_id = c->next_id++;
-	if (c->next_id <= 0)
-		c->next_id = 1;
+	if (c->next_id <= 1)
+		c->next_id = 2; /* never 0 or 1: those read as /notify's flag on some engines */
 	/* What arrived before this request (late answers, notices) is read first. */
 	sh_client_pump(c, 0);
 	c->refused = 0;
@@ -222,25 +224,25 @@ static int send_request(sh_client_t *c, const char *addr, const char *s, int i)
 	lo_message_add_int32(m, c->want_id);
 	if (s)
 		lo_message_add_string(m, s);
-	else
-		lo_message_add_int32(m, i);
+	for (int k = 0; k < n; k++)
+		lo_message_add_int32(m, ints[k]);
 	size_t len = 0;
 	void *data = lo_message_serialise(m, addr, NULL, &len);
 	lo_message_free(m);
 	if (!data)
 		return -1;
-	ssize_t n = send(c->fd, data, len, 0);
-	if (n < 0 && errno == ECONNREFUSED) /* an earlier datagram's refusal: send again */
-		n = send(c->fd, data, len, 0);
+	ssize_t sent = send(c->fd, data, len, 0);
+	if (sent < 0 && errno == ECONNREFUSED) /* an earlier datagram's refusal: send again */
+		sent = send(c->fd, data, len, 0);
 	free(data);
-	return n == (ssize_t)len ? 0 : -1;
+	return sent == (ssize_t)len ? 0 : -1;
 }
 
 int sh_request(sh_client_t *c, const char *addr, const char *line, char **text)
 {
 	if (text)
 		*text = NULL;
-	if (send_request(c, addr, line, 0))
+	if (send_request(c, addr, line, NULL, 0))
 		return SH_NOREPLY;
 	return wait_reply(c, text);
 }
@@ -249,7 +251,28 @@ int sh_notify(sh_client_t *c, int on, char **text)
 {
 	if (text)
 		*text = NULL;
-	if (send_request(c, "/notify", NULL, on ? 1 : 0))
+	/* /notify ,iii ID ON PORT (PORT: ours), so that the answer carries our id; engines that
+	 * take no port understand /notify ,ii ID ON instead. */
+	struct sockaddr_storage me;
+	socklen_t ml = sizeof me;
+	int32_t port = 0;
+	if (getsockname(c->fd, (struct sockaddr *)&me, &ml) == 0)
+		port = ntohs(me.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&me)->sin6_port
+		                                      : ((struct sockaddr_in *)&me)->sin_port);
+	int32_t args[2] = {on ? 1 : 0, port};
+	int st = SH_FAIL;
+	if (port > 0) {
+		if (send_request(c, "/notify", NULL, args, 2))
+			return SH_NOREPLY;
+		st = wait_reply(c, text);
+	}
+	if (st != SH_FAIL)
+		return st;
+	if (text) {
+		free(*text);
+		*text = NULL;
+	}
+	if (send_request(c, "/notify", NULL, args, 1))
 		return SH_NOREPLY;
 	return wait_reply(c, text);
 }

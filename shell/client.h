@@ -3,10 +3,11 @@
  *
  * One UDP socket, connected to the engine's address (so only its datagrams arrive, and a
  * local port that nobody listens on is known at once), sends requests encoded with liblo that
- * carry an int32 request id (`/cmd ,is ID LINE`, `/json ,is ID LINE`, `/notify ,ii ID 1|0`),
- * and waits for the `/done` or `/fail` that echoes that id; answers to older requests are
- * dropped. `/notice` messages that arrive meanwhile, or while the shell is idle, are queued for
- * the caller to print. [shell]
+ * carry an int32 request id (`/cmd ,is ID LINE`, `/json ,is ID LINE`,
+ * `/notify ,iii ID 1|0 PORT`, or `/notify ,ii ID 1|0` for engines that take no port), and
+ * waits for the `/done` or `/fail` that echoes that id; answers to older requests are dropped.
+ * `/notice` messages that arrive meanwhile, or while the shell is idle, are queued for the
+ * caller to print. [shell]
  */
 #ifndef SH_CLIENT_H
 #define SH_CLIENT_H

@@ -15,7 +15,8 @@
  *     3.2.1; the multiplier and increment of Numerical Recipes, 2nd ed., 7.1), one multiply-add
  *     a frame, the top bits used (an LCG's low bits are poor); a seed in the state, so a render
  *     repeats exactly;
- *   - drum_next_rise: sample-accurate rising edges of a gate input;
+ *   - drum_next_rise: sample-accurate rising edges of a gate input; drum_render, a drum's
+ *     render split at its trigger's rising edges;
  *   - drum_accent_gain: accent 0..1 -> gain 1/2..1 (-6 dB .. 0 dB);
  *   - a trapezoidal state-variable filter (Zavalishin, "The Art of VA Filter Design", ch. 4;
  *     A. Simper, Cytomic "SvfLinearTrapOptimised2"), coefficients from cx_sincospif as in
@@ -75,6 +76,29 @@ static inline uint32_t drum_next_rise(const float *gate, uint32_t i, uint32_t en
 		*high = h;
 	}
 	return end;
+}
+
+/* What a drum renders between triggers, and how it is struck: see drum_render. */
+typedef void (*drum_span_fn)(void *state, const cx_process_t *p, uint32_t begin, uint32_t end);
+typedef void (*drum_strike_fn)(void *state, const cx_process_t *p, uint32_t frame);
+
+/* Renders frames [begin, end) of a drum whose trigger is input 0: span() over the frames
+ * between rising edges, strike() at each edge's frame before the frames from it on. *trig_high
+ * is the drum's memory of the trigger's level (drum_next_rise). */
+static inline void drum_render(void *state, uint32_t *trig_high, const cx_process_t *p,
+                               uint32_t begin, uint32_t end, drum_span_fn span,
+                               drum_strike_fn strike)
+{
+	uint32_t from = begin, scan = begin;
+	for (;;) {
+		uint32_t rise = drum_next_rise(p->in[0], scan, end, trig_high);
+		span(state, p, from, rise);
+		if (rise >= end)
+			return;
+		strike(state, p, rise);
+		from = rise;
+		scan = rise + 1;
+	}
 }
 
 /* Returns the gain of a hit: accent (the parameter plus the input, limited to 0..1) maps to

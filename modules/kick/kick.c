@@ -165,9 +165,10 @@ static void kick_apply(kick_state_t *s, const cx_event_t *e)
 	}
 }
 
-static void kick_strike(kick_state_t *s, float accent_in)
+static void kick_strike(void *state, const cx_process_t *p, uint32_t frame)
 {
-	float gain = drum_accent_gain(s->accent, accent_in);
+	kick_state_t *s = state;
+	float gain = drum_accent_gain(s->accent, p->in[KICK_IN_ACCENT][frame]);
 	drum_body_strike(&s->body, gain);
 	s->click_env = s->click * gain;
 }
@@ -200,8 +201,9 @@ static void kick_finish(kick_state_t *s, float *y, uint32_t n)
 }
 
 /* Renders frames [begin, end) with no trigger inside (one may have struck at begin). */
-static void kick_voice(kick_state_t *s, const cx_process_t *p, uint32_t begin, uint32_t end)
+static void kick_voice(void *state, const cx_process_t *p, uint32_t begin, uint32_t end)
 {
+	kick_state_t *s = state;
 	float *out = p->out[KICK_OUT_OUT];
 	uint32_t n;
 	for (uint32_t pos = begin; pos < end; pos += n) {
@@ -223,21 +225,6 @@ static void kick_voice(kick_state_t *s, const cx_process_t *p, uint32_t begin, u
 	}
 }
 
-static void kick_render(kick_state_t *s, const cx_process_t *p, uint32_t begin, uint32_t end)
-{
-	const float *trig = p->in[KICK_IN_TRIG];
-	uint32_t from = begin, scan = begin;
-	for (;;) {
-		uint32_t rise = drum_next_rise(trig, scan, end, &s->trig_high);
-		kick_voice(s, p, from, rise);
-		if (rise >= end)
-			break;
-		kick_strike(s, p->in[KICK_IN_ACCENT][rise]);
-		from = rise;
-		scan = rise + 1;
-	}
-}
-
 static void kick_process(void *state, const cx_process_t *p)
 {
 	kick_state_t *s = state;
@@ -246,7 +233,7 @@ static void kick_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			kick_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		kick_render(s, p, pos, end);
+		drum_render(s, &s->trig_high, p, pos, end, kick_voice, kick_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

@@ -134,8 +134,9 @@ static void tom_apply(tom_state_t *s, const cx_event_t *e)
 }
 
 /* Renders frames [begin, end) with no trigger inside (one may have struck at begin). */
-static void tom_voice(tom_state_t *s, const cx_process_t *p, uint32_t begin, uint32_t end)
+static void tom_voice(void *state, const cx_process_t *p, uint32_t begin, uint32_t end)
 {
+	tom_state_t *s = state;
 	float *out = p->out[TOM_OUT_OUT];
 	uint32_t n;
 	for (uint32_t pos = begin; pos < end; pos += n) {
@@ -159,19 +160,10 @@ static void tom_voice(tom_state_t *s, const cx_process_t *p, uint32_t begin, uin
 	}
 }
 
-static void tom_render(tom_state_t *s, const cx_process_t *p, uint32_t begin, uint32_t end)
+static void tom_strike(void *state, const cx_process_t *p, uint32_t frame)
 {
-	const float *trig = p->in[TOM_IN_TRIG];
-	uint32_t from = begin, scan = begin;
-	for (;;) {
-		uint32_t rise = drum_next_rise(trig, scan, end, &s->trig_high);
-		tom_voice(s, p, from, rise);
-		if (rise >= end)
-			break;
-		drum_body_strike(&s->body, drum_accent_gain(s->accent, p->in[TOM_IN_ACCENT][rise]));
-		from = rise;
-		scan = rise + 1;
-	}
+	tom_state_t *s = state;
+	drum_body_strike(&s->body, drum_accent_gain(s->accent, p->in[TOM_IN_ACCENT][frame]));
 }
 
 static void tom_process(void *state, const cx_process_t *p)
@@ -182,7 +174,7 @@ static void tom_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			tom_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		tom_render(s, p, pos, end);
+		drum_render(s, &s->trig_high, p, pos, end, tom_voice, tom_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

@@ -167,6 +167,7 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN); /* a file limit reached while saving is reported, not fatal */
 	char where[512];
 	cx_jack_connections(jack, where, sizeof where);
 	printf("chronusd: ready name=%s osc=%s:%d workers=%u rate=%u frames=%u\n", cfg.name, listen,

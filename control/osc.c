@@ -185,12 +185,25 @@ static int dispatch(cx_osc_t *o, const sender_t *from, uint64_t frame, const cha
 		return rc < 0 ? -1 : 0;
 	}
 	if (strcmp(path, "/notify") == 0) {
-		float on = arg_num(types, argv, argc, 0);
-		if (argc != 1 || !(on == 0.0f || on == 1.0f)) {
-			snprintf(text, len, "/notify takes 1 (subscribe) or 0 (unsubscribe)");
+		/* /notify 1|0 [PORT]: subscribe the sender, or PORT on the sender's host (so a
+		 * listener such as oscdump can hear what a sender such as oscsend changes). */
+		float on = arg_num(types, argv, argc, 0), port = arg_num(types, argv, argc, 1);
+		if (argc < 1 || argc > 2 || !(on == 0.0f || on == 1.0f) ||
+		    (argc == 2 && !(port >= 1.0f && port <= 65535.0f && port == floorf(port)))) {
+			snprintf(text, len,
+			         "/notify takes 1 (subscribe) or 0 (unsubscribe), then "
+			         "optionally a port on your host to send notices to");
 			return -1;
 		}
-		subscribe(o, from, on == 1.0f);
+		sender_t who = *from;
+		if (argc == 2) {
+			uint16_t p = htons((uint16_t)port);
+			if (who.addr.ss_family == AF_INET6)
+				((struct sockaddr_in6 *)&who.addr)->sin6_port = p;
+			else
+				((struct sockaddr_in *)&who.addr)->sin_port = p;
+		}
+		subscribe(o, &who, on == 1.0f);
 		snprintf(text, len, "%s", on == 1.0f ? "subscribed" : "unsubscribed");
 		return 0;
 	}
@@ -323,9 +336,10 @@ static void handle_message(cx_osc_t *o, const sender_t *from, char *data, size_t
 	const char *types = lo_message_get_types(msg);
 	lo_arg **argv = lo_message_get_argv(msg);
 	int argc = lo_message_get_argc(msg);
-	/* A leading int32 is a request id, except /notify's own flag (/notify ,i 1). */
+	/* A leading int32 is a request id, except /notify's own numbers: /notify carries an id
+	 * only as /notify ,iii ID ON PORT. */
 	int has_id =
-	    argc > 0 && types[0] == LO_INT32 && !(strcmp(path, "/notify") == 0 && argc == 1);
+	    argc > 0 && types[0] == LO_INT32 && !(strcmp(path, "/notify") == 0 && argc <= 2);
 	int32_t id = 0;
 	if (has_id)
 		memcpy(&id, argv[0], sizeof id);

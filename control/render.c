@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,7 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.module_dir_count && CX_MODULE_DIR_BUILD[0])
 		cfg.module_dirs[cfg.module_dir_count++] = CX_MODULE_DIR_BUILD;
+	signal(SIGXFSZ, SIG_IGN); /* a full disk or file limit is an error to report, not a death */
 	const char *script = argv[optind];
 	FILE *sf = strcmp(script, "-") == 0 ? stdin : fopen(script, "r");
 	if (!sf) {

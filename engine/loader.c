@@ -24,6 +24,23 @@ int cx_name_valid(const char *s)
 	return 1;
 }
 
+/* An enum value's name: what a musician types, "saw", "1/4", "1/8t", "+12": [a-z0-9+-] first,
+ * then letters, digits and _ . / + -. */
+static int enum_name_valid(const char *s)
+{
+	if (!s || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9') || s[0] == '+' ||
+	            s[0] == '-'))
+		return 0;
+	size_t n = 0;
+	for (; s[n]; n++) {
+		char c = s[n];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strchr("_./+-", c)) ||
+		    n + 1 >= CX_NAME_MAX)
+			return 0;
+	}
+	return 1;
+}
+
 int cx_module_open(const char *path, void **handle, const cx_module_t **desc, char *err,
                    size_t errlen)
 {
@@ -142,7 +159,7 @@ static int check_param(const cx_param_info_t *p, uint32_t i, cx_type_param_t *o,
 		}
 		o->enum_count = (uint32_t)span + 1u;
 		for (uint32_t e = 0; e < o->enum_count; e++) {
-			if (!cx_name_valid(p->enum_names[e])) {
+			if (!enum_name_valid(p->enum_names[e])) {
 				snprintf(err, errlen, "enum parameter '%s' value %u has a bad name",
 				         p->name, e);
 				return -1;

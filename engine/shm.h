@@ -32,7 +32,7 @@
 #define CX_TYPES_MAX         128u
 #define CX_EVENTS_MAX        16u /* per instance per period; more are dropped and counted */
 #define CX_CONNECTIONS_MAX   32768u
-#define CX_ENUM_MAX          16u /* names one enum parameter may have */
+#define CX_ENUM_MAX          32u /* names one enum parameter may have */
 #define CX_PATH_MAX          256u
 #define CX_INSTANCE_NAME_MAX 32u
 #define CX_FRAMES_MAX        8192u /* largest period the engine follows */

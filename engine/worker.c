@@ -179,6 +179,10 @@ void cx_worker_render(cx_worker_ctx_t *w, uint64_t n)
 	    .out = out,
 	    .events = w->events,
 	    .host_in = {cx_shm_host_in(shm, n, 0), cx_shm_host_in(shm, n, 1)},
+	    .tempo_bpm = pi->tempo_bpm,
+	    .beat = pi->beat,
+	    .beats_per_frame = pi->beats_per_frame,
+	    .playing = pi->playing,
 	};
 	for (uint32_t s = plan->shard_first[w->index]; s < plan->shard_first[w->index + 1]; s++) {
 		const cx_plan_step_t *st = &plan->steps[s];

@@ -360,9 +360,10 @@ static int cmd_set(cx_cmd_t *c, int argc, char **argv)
 	double over = 0.0;
 	if (argc == 5 && strcmp(argv[3], "over") == 0) {
 		over = duration_s(argv[4]);
-		if (over <= 0.0)
-			return fail(c, "a ramp takes a time like 2s or 500ms, not '%s'", argv[4],
-			            NULL);
+		if (over <= 0.0 || over > 3600.0)
+			return fail(
+			    c, "a ramp takes a time from 1ms to 3600s, like 2s or 500ms, not '%s'",
+			    argv[4], NULL);
 		argc = 3;
 	}
 	if (argc == 3 && !strchr(argv[1], '=')) {

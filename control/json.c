@@ -78,10 +78,37 @@ void cx_json_aend(cx_json_t *j)
 	close_(j, "]");
 }
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (p[0] >= 0xf5)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0)))
+		return 0; /* overlong, or a UTF-16 surrogate */
+	if (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
+		return 0; /* overlong, or above U+10FFFF */
+	return n;
+}
+
 static void quoted(cx_json_t *j, const char *s)
 {
 	put(j, "\"", 1);
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p >=
+		    0x80) { /* text from the network: bytes that are not UTF-8 become U+FFFD */
+			size_t n = utf8_len(p);
+			if (n) {
+				put(j, (const char *)p, n);
+				p += n - 1;
+			} else {
+				puts_(j, "\\ufffd");
+			}
+			continue;
+		}
 		char esc[8];
 		switch (*p) {
 		case '"':

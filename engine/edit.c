@@ -461,6 +461,16 @@ static int send_event(cx_engine_t *e, uint32_t i, uint16_t kind, uint16_t index,
 		snprintf(err, errlen, "engine busy: %u events queued; try again", CX_MSG_RING);
 		return -1;
 	}
+	/* Future events wait in the callback's schedule; keep room for what the ring holds. */
+	uint64_t soon = atomic_load(&e->shm->frame_time) + 4u * CX_FRAMES_MAX;
+	if (frame > soon && atomic_load(&e->shm->scheduled) + cx_ring_count(&e->ring) + copies >
+	                        CX_HEAP_MAX - CX_MSG_RING / 2u) {
+		snprintf(err, errlen,
+		         "the engine's schedule is full (%u events wait for later); "
+		         "send this when some have played",
+		         atomic_load(&e->shm->scheduled));
+		return -1;
+	}
 	for (uint32_t c = 0; c < copies; c++) {
 		uint32_t slot = e->nodes[i].sink ? e->nodes[i].replicas[c] : i;
 		cx_instance_t *inst = cx_shm_instance(e->shm, slot);

@@ -86,7 +86,9 @@ struct cx_engine {
 	uint32_t pending_plan;
 	uint64_t pending_seq;
 	uint32_t heap_n;
-	cx_msg_t heap[CX_HEAP_MAX];
+	cx_msg_t heap[CX_HEAP_MAX]; /* events for later periods */
+	uint32_t due_n;
+	cx_msg_t due[CX_MSG_RING]; /* events for this period, in arrival order */
 	float sink_last[CX_INSTANCES_MAX][2];
 	uint8_t sink_live[CX_INSTANCES_MAX];
 	float limiter_gain, limiter_release;

@@ -152,7 +152,11 @@ static void drain(cx_engine_t *e, uint64_t n)
 			count(&e->shm->events_late);
 			m.frame = start;
 		}
-		if (heap_push(e, &m) != 0)
+		/* Events for the next period never wait behind the schedule of later ones. */
+		if (m.frame < start + atomic_load_explicit(&e->shm->frames, memory_order_relaxed) &&
+		    e->due_n < CX_MSG_RING)
+			e->due[e->due_n++] = m;
+		else if (heap_push(e, &m) != 0)
 			count(&e->shm->events_dropped);
 	}
 }
@@ -176,15 +180,28 @@ static void place_due(cx_engine_t *e, const cx_plan_t *plan, uint64_t n, uint32_
 {
 	uint64_t start = e->frame_time, end = start + frames;
 	double sr = (double)atomic_load_explicit(&e->shm->sample_rate, memory_order_relaxed);
-	/* Events requeued for the next period are past `end`, so this ends. */
-	while (e->heap_n && e->heap[0].frame < end) {
-		cx_msg_t due = e->heap[0];
-		heap_pop(e);
+	/* Scheduled events first (sent earlier), then this period's; requeued ones are past
+	 * `end`, so this ends. place() keeps each instance's list sorted by frame. */
+	for (uint32_t k = 0; (e->heap_n && e->heap[0].frame < end) || k < e->due_n;) {
+		cx_msg_t due;
+		if (e->heap_n && e->heap[0].frame < end) {
+			due = e->heap[0];
+			heap_pop(e);
+		} else {
+			due = e->due[k++];
+		}
+		if (due.frame >= end) { /* the period shrank since it was sent: keep it for later */
+			if (heap_push(e, &due) != 0)
+				count(&e->shm->events_dropped);
+			continue;
+		}
 		if (due.kind == CX_MSG_TRANSPORT)
 			transport(e, &due, (uint32_t)(due.frame - start), sr);
 		else
 			place(e, plan, n, &due, (uint32_t)(due.frame - start), frames);
 	}
+	e->due_n = 0;
+	atomic_store_explicit(&e->shm->scheduled, e->heap_n, memory_order_relaxed);
 }
 
 /* Mixes the sinks' blocks of period n-1 into out, fading late ones. */

@@ -221,6 +221,8 @@ typedef struct cx_shm {
 	_Atomic uint64_t xruns; /* [control] from JACK's xrun callback */
 	_Atomic uint64_t events_late;
 	_Atomic uint64_t events_dropped;
+	_Atomic uint32_t scheduled; /* events waiting for a later period */
+	uint32_t pad1;
 	_Atomic uint64_t muted_periods; /* periods larger than the plan's buffers */
 	_Atomic uint64_t limiter_active;
 	cx_hist_t callback_ns;

@@ -26,7 +26,16 @@ int main(int argc, char **argv)
 	cx_json_end(&j);
 	cx_json_end(&j);
 	CHECK(cx_json_ok(&j));
-	CHECK(strcmp(buf, "{\"a\":\"x\\\"y\\\\z\\n\\u0001\",\"list\":[1,2.5,false,null],\"o\":{}}") == 0);
+	CHECK(
+	    strcmp(buf, "{\"a\":\"x\\\"y\\\\z\\n\\u0001\",\"list\":[1,2.5,false,null],\"o\":{}}") ==
+	    0);
+	printf("  %s\n", buf);
+	/* Bytes that are not UTF-8 (a user's typo, a fuzzer) become U+FFFD; UTF-8 passes. */
+	cx_json_init(&j, buf, sizeof buf);
+	cx_json_str(&j, "a\xff\xc3(b\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb9\xed\xa0\x80");
+	CHECK(cx_json_ok(&j));
+	CHECK(strcmp(buf, "\"a\\ufffd\\ufffd(b\xc3\xa9\xe2\x82\xac\xf0\x9f\x8e\xb9"
+	                  "\\ufffd\\ufffd\\ufffd\"") == 0);
 	printf("  %s\n", buf);
 	char small[8];
 	cx_json_init(&j, small, sizeof small);
@@ -38,15 +47,18 @@ int main(int argc, char **argv)
 
 	if (argc < 2)
 		return check_report("json");
-	cx_engine_config_t cfg = {.name = "unit-json", .offline = 1, .workers = 1,
-				  .module_dirs = {argv[1]}, .module_dir_count = 1};
+	cx_engine_config_t cfg = {.name = "unit-json",
+	                          .offline = 1,
+	                          .workers = 1,
+	                          .module_dirs = {argv[1]},
+	                          .module_dir_count = 1};
 	char err[512];
 	cx_engine_t *e;
 	CHECK(cx_engine_open(&e, &cfg, err, sizeof err) == 0);
 	CHECK(cx_engine_start(e, 48000, 64, err, sizeof err) == 0);
 	static char out[65000];
-	const char *lines[] = {"help", "types", "create vco lead", "info lead", "list", "status",
-			       "info vco"};
+	const char *lines[] = {"help", "types",  "create vco lead", "info lead",
+	                       "list", "status", "info vco"};
 	for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
 		int rc = cx_command_json(e, lines[k], 0, out, sizeof out);
 		CHECK(rc == 0);

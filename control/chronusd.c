@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +32,37 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+/* ${XDG_RUNTIME_DIR:-/tmp}/chronus-UID/NAME.port: where `chronus --engine NAME` finds us. */
+static void port_file_path(char *buf, size_t len, const char *name)
+{
+	const char *run = getenv("XDG_RUNTIME_DIR");
+	snprintf(buf, len, "%s/chronus-%u/%s.port", run && run[0] ? run : "/tmp",
+	         (unsigned)getuid(), name);
+}
+
+/* Writes HOST:PORT there, atomically. Returns 0 or -1 (the engine runs on without it). */
+static int write_port_file(const char *name, const char *listen, int port)
+{
+	char path[4096], tmp[4200];
+	port_file_path(path, sizeof path, name);
+	char *slash = strrchr(path, '/');
+	*slash = 0;
+	mkdir(path, 0700);
+	*slash = '/';
+	snprintf(tmp, sizeof tmp, "%s.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return -1;
+	int bad =
+	    fprintf(f, "%s:%d\n", strcmp(listen, "0.0.0.0") == 0 ? "127.0.0.1" : listen, port) < 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
 }
 
 static void usage(FILE *f)
@@ -170,6 +202,11 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN); /* a file limit reached while saving is reported, not fatal */
 	char where[512];
 	cx_jack_connections(jack, where, sizeof where);
+	if (write_port_file(cfg.name, listen, cx_osc_port(osc)) != 0)
+		fprintf(stderr,
+		        "chronusd: cannot write the port file; chronus --engine %s will not "
+		        "find this engine (use --port)\n",
+		        cfg.name);
 	printf("chronusd: ready name=%s osc=%s:%d workers=%u rate=%u frames=%u\n", cfg.name, listen,
 	       cx_osc_port(osc), cx_engine_worker_count(e), rate, frames);
 	printf("chronusd: sound goes to %s\n", where[0] ? where
@@ -184,6 +221,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chronusd: the JACK server went away; stopping\n");
 	status = cx_jack_dead(jack) ? 1 : 0;
 out:
+	if (osc) {
+		char path[4096];
+		port_file_path(path, sizeof path, cfg.name);
+		unlink(path);
+	}
 	cx_osc_stop(osc);
 	cx_jack_close(jack);
 	cx_engine_close(e);

@@ -513,10 +513,9 @@ static int find_engine(const char *engine, const char *port_opt, char *host, siz
 	buf[strcspn(buf, " \t\r\n")] = 0;
 	if (!buf[0]) {
 		fprintf(stderr,
-		        "chronus: no port file for the engine '%s' (%s): chronusd does not write "
-		        "one yet; pass its port instead: chronus --port N (N is the --port it was "
-		        "started with; 'chronusd: ready ... osc=127.0.0.1:N' in its output), or "
-		        "--engine HOST:PORT\n",
+		        "chronus: no engine named '%s' is running (no port file %s); start one "
+		        "with tools/run (or: chronusd --name NAME), or pass a port: chronus --port "
+		        "N, --engine HOST:PORT\n",
 		        engine, path);
 		return 3;
 	}

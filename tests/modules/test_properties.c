@@ -35,7 +35,7 @@ static const struct {
 	float bound; /* |out| <= bound */
 	float floor; /* out >= floor */
 } bounds[] = {
-    {"vco", 1.0f, -1.0f},   /* ±1 by construction */
+    {"vco", 2.0f, -2.0f},   /* ±1 waves whose band-limited edges ring to ±1.4; clamped at ±2 */
     {"vcf", 20.0f, -20.0f}, /* lp, bp within ±4; hp within 10 + sqrt(2) 4 + 4 */
     {"adsr", 1.0f, 0.0f},   /* 0..1 */
     {"vca", 10.0f, -10.0f}, /* output limited to ±10 */

@@ -15,7 +15,8 @@
 #   t_zygote EPID                  PID of the engine's chronus-zygote child
 #   t_workers EPID                 "PID COMM" lines of the engine's chronus-wN processes
 #   t_wait_workers EPID N          wait until N workers run (15 s)
-#   t_record PORT SECONDS FILE     jack_rec of one JACK port into FILE (waits until done)
+#   t_record PORT SECONDS FILE [PORT...]
+#                                  jack_rec of JACK ports into FILE (waits until done)
 #   t_fail MSG / t_ok MSG          report and stop / report
 # Environment from meson: CHRONUSD, CHRONUS_SEND, CHRONUS_TOOLS_LIB.
 
@@ -216,9 +217,12 @@ t_wait_placed() {
 	t_fail "after 5 s, list shows fewer than $want placed instances: $out"
 }
 
-# t_record_start PORT SECONDS FILE — jack_rec in the background; sets REC_PID.
+# t_record_start PORT SECONDS FILE [PORT...] — jack_rec in the background (one channel a
+# port, in that order); sets REC_PID.
 t_record_start() {
-	jack_rec -f "$3" -d "$2" "$1" </dev/null >>"$T_DIR/jack_rec.log" 2>&1 &
+	local port=$1 secs=$2 file=$3
+	shift 3
+	jack_rec -f "$file" -d "$secs" "$port" "$@" </dev/null >>"$T_DIR/jack_rec.log" 2>&1 &
 	REC_PID=$!
 	t_track "$REC_PID" jack_rec
 }
@@ -239,7 +243,7 @@ t_record_wait() {
 }
 
 t_record() {
-	t_record_start "$1" "$2" "$3"
+	t_record_start "$@"
 	t_record_wait "$2"
 	[[ -s $3 ]] || t_fail "jack_rec wrote no file $3"
 }

@@ -132,9 +132,15 @@ grep -qE '^rttrap: VIOLATION ctx=worker kind=malloc .*comm=chronus-w[0-9]+ at .*
 	t_fail "the canary's malloc inside a worker's render loop was not caught with a backtrace through rtcanary.so"
 t_ok "the trap caught the canary's malloc inside a worker's render loop"
 
-stop_pid "$epid" chronusd
+kill -TERM "$epid"
+for ((i = 0; i < 100; i++)); do
+	pid_alive "$epid" || break
+	sleep 0.1
+done
+pid_alive "$epid" && t_fail "chronusd under the trap still runs 10 s after SIGTERM"
 rc=0
-wait "$epid" 2>/dev/null || rc=$?
+wait "$epid" || rc=$?
+((rc == 0)) || t_fail "chronusd under the trap exited $rc after SIGTERM, want 0"
 [[ -s $rep ]] || t_fail "the trap wrote no report for chronusd ($rep)"
 t_log "--- trap report ---"
 cat "$rep"

@@ -1276,12 +1276,20 @@ int cx_command_line(cx_engine_t *e, const char *line, uint64_t frame, char *repl
 	return run_line(&c, line, &cmd);
 }
 
+static char json_text[8192];
+
+const char *cx_command_json_text(void)
+{
+	return json_text;
+}
+
 int cx_command_json(cx_engine_t *e, const char *line, uint64_t frame, char *out, size_t len)
 {
-	static char text[8192], data[1 << 20];
+	static char data[1 << 20];
+	char *text = json_text;
 	cx_json_t dj;
 	cx_json_init(&dj, data, sizeof data);
-	cx_cmd_t c = {e, frame, text, sizeof text, &dj};
+	cx_cmd_t c = {e, frame, text, sizeof json_text, &dj};
 	const char *cmd;
 	int rc = run_line(&c, line, &cmd);
 	cx_json_t j;

@@ -55,6 +55,9 @@ int cx_command_line(cx_engine_t *e, const char *line, uint64_t frame, char *repl
  * Returns as cx_command_line. */
 int cx_command_json(cx_engine_t *e, const char *line, uint64_t frame, char *out, size_t len);
 
+/* The sentence of the last reply cx_command_json wrote (for notices). */
+const char *cx_command_json_text(void);
+
 /* Parses a parameter value: a number, or a name of an enum parameter of type `type`. */
 int cx_command_value(const cx_engine_t *e, const char *type, const char *param, const char *text,
                      float *value, char *err, size_t errlen);

@@ -180,8 +180,8 @@ static int dispatch(cx_osc_t *o, const sender_t *from, uint64_t frame, const cha
 		                        : cx_command_json(e, s0, frame, text, len);
 		const cx_command_t *k = cx_command_find(s0);
 		*changed = rc == 0 && k && k->changes;
-		if (*changed && path[1] == 'j') /* subscribers hear the line, not the JSON */
-			snprintf(o->last_line, sizeof o->last_line, "%s", s0);
+		if (*changed && path[1] == 'j') /* subscribers hear the sentence, not the JSON */
+			snprintf(o->last_line, sizeof o->last_line, "%s", cx_command_json_text());
 		return rc < 0 ? -1 : 0;
 	}
 	if (strcmp(path, "/notify") == 0) {

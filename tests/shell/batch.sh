@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chronus shell without a person: -c lines, script files (comments, wait, @S), a pipe on
+# SHELL-02 the chronus shell without a person: -c lines, script files (comments, wait, @S), a pipe on
 # standard input, exit statuses (0; 1 when a line failed, the rest still run; 3 with no engine,
 # and the message that says how to start one), --engine NAME|HOST:PORT, --json (one JSON object
 # a line; the engine's own /json objects when it answers /json, else the shell's), --complete,

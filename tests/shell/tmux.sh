@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chronus shell as a person uses it: in a private tmux server (its own socket, -f /dev/null,
+# SHELL-01 the chronus shell as a person uses it: in a private tmux server (its own socket, -f /dev/null,
 # 120x40), against a private JACK dummy server and engine. Keys are typed with send-keys and the
 # screen is read with capture-pane: a typo and its error, create/patch/list and their replies,
 # `help CMD`, TAB completion of a type (create vc -> vca vcf vco), of an instance's ports

@@ -51,7 +51,7 @@ static void bench_block(bench_voice_t *v, uint64_t block, int only)
 		host_process(&v->m[BENCH_ADSR], BENCH_FRAMES, in, out, NULL, 0);
 	}
 	if (only < 0 || only == BENCH_VCO) {
-		const float *in[] = {v->zero, v->zero};
+		const float *in[] = {v->zero, v->zero, v->zero, v->zero}; /* pitch fm sync pwm */
 		float *out[] = {v->osc};
 		host_process(&v->m[BENCH_VCO], BENCH_FRAMES, in, out, NULL, 0);
 	}

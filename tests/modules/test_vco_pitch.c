@@ -1,10 +1,10 @@
 /*
- * test_vco_pitch — vco pitch within ±1 cent from 27.5 Hz to 4186 Hz, every wave.
+ * test_vco_pitch — vco pitch within ±0.1 cent from 27.5 Hz to 4186 Hz, every wave.
  *
  * Each note is set twice: by the `freq` parameter, and by 1 V/oct CV on `pitch` with `freq`
  * at its default (C4), which exercises the fast exp2. The frequency is measured from 2 s of
  * output at 48 kHz by interpolated upward zero crossings fitted by least squares
- * (measure.c). Prints the worst error per wave; fails above 1 cent.
+ * (measure.c). Prints the worst error per wave; fails above 0.1 cent.
  * Usage: test_vco_pitch vco.so
  */
 #include <math.h>
@@ -16,7 +16,7 @@
 #define RATE_HZ     48000.0f
 #define FRAMES      96000u
 #define BLOCK       64u
-#define LIMIT_CENTS 1.0
+#define LIMIT_CENTS 0.1
 
 static const double notes_hz[] = {27.5, 55, 110, 220, 440, 880, 1760, 3520, 4186.009};
 static const char *const waves[] = {"sine", "triangle", "saw", "square"};

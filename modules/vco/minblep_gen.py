@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Writes vco_minblep.h: the vco's minimum-phase band-limited step (minBLEP) and ramp (minBLAMP)
+residual tables.
+
+The method is E. Brandt's, "Hard Sync Without Aliasing" (Proc. ICMC 2001): a windowed-sinc
+lowpass impulse (here Kaiser-windowed, cutoff CUTOFF of the sample rate, SINC_SAMPLES long,
+designed PHASES times oversampled), made minimum-phase through the real cepstrum (A. V.
+Oppenheim, R. W. Schafer, "Discrete-Time Signal Processing", homomorphic deconvolution; the
+log magnitude floored at LOG_FLOOR so the cepstrum of the deep stopband stays clean), then
+integrated into a step. Minimum phase puts nearly all of the step's ringing after the
+discontinuity, so an oscillator can add it from the moment it finds a discontinuity, without
+looking ahead.
+
+What this file adds to the paper: the minimum-phase impulse is delayed by a fraction of a sample
+so that its centroid (first moment) falls on a whole number of samples, DELAY. The vco then
+delays its naive waveform by DELAY frames, and the residuals are taken against that delayed
+ideal: blep(t) = step(t) - [t >= DELAY], blamp(t) = integral of blep from 0 to t. Both then
+vanish past TAPS samples (the blamp because the centroid is exactly DELAY), so the same pair of
+tables band-limits steps (saw, square, sync) and slope changes (triangle corners, sync) with no
+DC error left behind.
+
+Layout: row p holds the residual at t = m + p / PHASES for m = 0 .. TAPS - 1, p = 0 .. PHASES;
+row PHASES holds the left limits at t = m + 1 (the blep steps at t = DELAY), so that linear
+interpolation between rows p and p + 1 never straddles the step.
+
+Run: /usr/bin/python3 modules/vco/minblep_gen.py > modules/vco/vco_minblep.h
+"""
+import numpy as np
+
+TAPS = 16          # samples each residual lasts
+PHASES = 64        # table rows per sample (linear interpolation between them)
+SINC_SAMPLES = 16  # length of the linear-phase prototype, in samples
+CUTOFF = 0.45      # of the sample rate: flat to 16 kHz at 48 kHz (-0.12 dB)
+KAISER_BETA = 8.0  # at least 82 dB down from 0.62 of the sample rate (30 kHz at 48 kHz)
+LOG_FLOOR = 1e-6   # -120 dB
+NFFT = 1 << 18
+
+
+def minimum_phase_impulse():
+    n = SINC_SAMPLES * PHASES + 1
+    k = np.arange(n) - (n - 1) / 2
+    h = np.sinc(2 * CUTOFF * k / PHASES) * np.kaiser(n, KAISER_BETA)
+    h /= h.sum()
+    log_mag = np.log(np.maximum(np.abs(np.fft.fft(h, NFFT)), LOG_FLOOR))
+    c = np.fft.ifft(log_mag).real
+    fold = np.zeros(NFFT)
+    fold[0] = c[0]
+    fold[1:NFFT // 2] = 2 * c[1:NFFT // 2]
+    fold[NFFT // 2] = c[NFFT // 2]
+    return np.fft.ifft(np.exp(np.fft.fft(fold))).real
+
+
+def centred_impulse():
+    """The minimum-phase impulse, cut to TAPS samples (past them lies only the noise of the
+    log floor, about 1e-8), delayed so its centroid is the whole number DELAY."""
+    points = TAPS * PHASES + 1
+    t = np.arange(points) / PHASES
+    w = 2 * np.pi * np.fft.fftfreq(NFFT)
+    h = minimum_phase_impulse()
+    h[points:] = 0.0
+    delay = None
+    for _ in range(4):  # the cut after each shift moves the centroid a little: iterate
+        h /= h[:points].sum()
+        centroid = np.sum(t * h[:points])
+        if delay is None:
+            delay = int(np.ceil(centroid))
+        h = np.fft.ifft(np.fft.fft(h) * np.exp(-1j * w * (delay - centroid) * PHASES)).real
+        h[points:] = 0.0
+    h = h[:points]
+    return h / h.sum(), delay
+
+
+def tables():
+    h, delay = centred_impulse()
+    points = TAPS * PHASES + 1
+    t = np.arange(points) / PHASES
+    step = np.concatenate([[0.0], np.cumsum(0.5 * (h[1:] + h[:-1]))]) + 0.5 * h[0]
+    step /= step[-1]
+    blep = step - (t >= delay)       # right limits: the value at t
+    blep_left = step - (t > delay)   # left limits
+    blamp = np.concatenate([[0.0], np.cumsum(0.5 * (blep[:-1] + blep_left[1:])) / PHASES])
+    rows = np.zeros((2, PHASES + 1, TAPS))
+    for p in range(PHASES + 1):
+        for m in range(TAPS):
+            j = m * PHASES + p
+            rows[0, p, m] = blep[j] if p < PHASES else blep_left[j]
+            rows[1, p, m] = blamp[j]
+    return rows, delay, step
+
+
+def response_db(f):
+    """The prototype's magnitude at f (fraction of the sample rate), in dB."""
+    n = SINC_SAMPLES * PHASES + 1
+    k = np.arange(n) - (n - 1) / 2
+    h = np.sinc(2 * CUTOFF * k / PHASES) * np.kaiser(n, KAISER_BETA)
+    h /= h.sum()
+    return 20 * np.log10(abs(np.sum(h * np.exp(-2j * np.pi * f / PHASES * np.arange(n)))))
+
+
+def c_float(x):
+    """A C float literal that reads back as the float32 nearest x."""
+    text = "%.9g" % float(np.float32(x))
+    if "." not in text and "e" not in text:
+        text += ".0"
+    return text + "f"
+
+
+def emit(name, table):
+    print("static const float %s[VCO_BLEP_PHASES + 1][VCO_BLEP_TAPS] = {" % name)
+    for row in table:
+        print("    {" + ", ".join(c_float(x) for x in row) + "},")
+    print("};")
+
+
+def main():
+    rows, delay, step = tables()
+    print("/* Generated by modules/vco/minblep_gen.py; do not edit. See that script for the method")
+    print(" * (E. Brandt, \"Hard Sync Without Aliasing\", ICMC 2001) and the layout. Prototype: Kaiser")
+    print(" * (beta %.1f) windowed sinc, cutoff %.2f fs, %d samples; response %.2f dB at 1/3 fs," %
+          (KAISER_BETA, CUTOFF, SINC_SAMPLES, response_db(1 / 3)))
+    print(" * %.1f dB at 2/3 fs. Step overshoot %.3f; blamp residual at the end %.1e. */" %
+          (response_db(2 / 3), step.max() - 1.0, rows[1, PHASES, TAPS - 1]))
+    print("#ifndef VCO_MINBLEP_H")
+    print("#define VCO_MINBLEP_H")
+    print()
+    print("#define VCO_BLEP_TAPS   %d" % TAPS)
+    print("#define VCO_BLEP_PHASES %d" % PHASES)
+    print("#define VCO_BLEP_DELAY  %d /* frames the naive waveform is delayed by */" % delay)
+    print()
+    print("/* clang-format off */")
+    emit("vco_blep", rows[0])
+    print()
+    emit("vco_blamp", rows[1])
+    print("/* clang-format on */")
+    print()
+    print("#endif /* VCO_MINBLEP_H */")
+
+
+if __name__ == "__main__":
+    main()

@@ -178,9 +178,9 @@ int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t
 		         d->abi_version >> 16, d->abi_version & 0xffffu, CX_ABI_VERSION_MAJOR);
 		return -1;
 	}
-	if (d->struct_size < sizeof(cx_module_t)) {
+	if (d->struct_size < CX_MODULE_SIZE_1_0) {
 		snprintf(err, errlen, "descriptor is %u bytes, ABI %u needs at least %zu",
-		         d->struct_size, CX_ABI_VERSION_MAJOR, sizeof(cx_module_t));
+		         d->struct_size, CX_ABI_VERSION_MAJOR, (size_t)CX_MODULE_SIZE_1_0);
 		return -1;
 	}
 	if (!cx_name_valid(d->type)) {

@@ -36,6 +36,7 @@
 #ifndef CHRONUS_MODULE_H
 #define CHRONUS_MODULE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -45,7 +46,7 @@ extern "C" {
 /* The major version must match the engine's exactly; a higher minor version than the engine
  * knows is accepted (fields past what the engine knows are ignored, as struct_size tells). */
 #define CX_ABI_VERSION_MAJOR 1u
-#define CX_ABI_VERSION_MINOR 1u
+#define CX_ABI_VERSION_MINOR 2u
 #define CX_ABI_VERSION       ((CX_ABI_VERSION_MAJOR << 16) | CX_ABI_VERSION_MINOR)
 
 /* Table limits the engine enforces when it loads a module. */
@@ -164,7 +165,18 @@ typedef struct cx_module {
 	 * state then restarts). May be NULL: parameters carry over by id and the DSP restarts.
 	 * [worker] */
 	int (*migrate)(void *new_state, const void *old_state, uint32_t old_version);
+
+	/* ABI 1.2, optional (NULL: the module takes no data). Takes audio the engine read from a
+	 * file for it (`sample INST FILE.wav`): frame_count frames, interleaved by channel, at
+	 * file_rate Hz. The module copies what it keeps into its state (sized for its longest
+	 * sample) and returns the frames it kept, or -1 to refuse the data. Called in the worker
+	 * between blocks, never during process(). [worker] */
+	int32_t (*load)(void *state, const float *frames, uint32_t frame_count, uint32_t channels,
+	                float file_rate);
 } cx_module_t;
+
+/* The smallest descriptor the engine accepts: ABI 1.0's, which ended with migrate. */
+#define CX_MODULE_SIZE_1_0 (offsetof(cx_module_t, migrate) + sizeof(void (*)(void)))
 
 /* Put before the one exported descriptor: CX_MODULE_EXPORT cx_module_t chronus_module = {...}; */
 #if defined(__cplusplus)

@@ -7,7 +7,8 @@
 # 2. chronusd runs under LD_PRELOAD=rttrap (jackd does not) with two workers, and plays
 #    vco -> vcf -> vca <- adsr -> out plus a second voice on the other worker, for 3 s:
 #    a parameter set every 50 ms, gates toggling, triggers, and one instance created,
-#    patched and freed while it plays. A take of out_L must not be silent. After SIGTERM,
+#    patched and freed while it plays; where the engine has them, also the transport (tempo,
+#    play, stop), a step sequencer, a melody, and the engine's own recorder. A take of out_L must not be silent. After SIGTERM,
 #    the trap's summary must show the callback wrapper ran, both workers armed, and zero
 #    violations in the callback, in JACK calls made from it, and in the workers.
 # 3. The trap sees inside the real engine's render loop: then, an rtcanary instance (a test
@@ -73,6 +74,7 @@ t_ok "the trap counts allocations in a JACK process callback, and none from the 
 rep="$T_DIR/engine.txt"
 name="cxt-rt-$$"
 T_ENGINE_ENV=("LD_PRELOAD=$CHRONUS_RTTRAP" "CX_RTTRAP_OUT=$rep")
+cd "$T_DIR" # the engine records into its working folder
 mod_args=()
 IFS=: read -r -a mod_dirs <<<"$CHRONUS_MODULE_DIRS"
 for d in "${mod_dirs[@]}"; do mod_args+=(--modules "$d"); done
@@ -88,11 +90,23 @@ done
 t_must "$port" "create vco lead wave=saw freq=220" "create vcf filt cutoff=1200" \
 	"create vca amp" "create adsr env" "patch lead > filt > amp > out" "patch env > amp.cv" \
 	"create vco bass wave=square freq=110" "create vca bamp" "patch bass > bamp > out" \
+	"create adsr benv" "patch benv > bamp.cv" \
 	"gate env 1" >/dev/null
-list=$(t_wait_placed "$port" 6)
+list=$(t_wait_placed "$port" 7)
 t_log "list: $list"
 grep -qE 'worker=0' <<<"$list" && grep -qE 'worker=1' <<<"$list" ||
 	t_fail "the patch does not use both workers: $list"
+
+# Commands of the engine's transport, sequencers and recorder, where this engine has them.
+has() { t_send "$port" "help $1" >/dev/null 2>&1; }
+extra=()
+has tempo && has play && extra+=("tempo 132" "play")
+has sequence && extra+=("sequence benv: x...x...x.x.x...")
+has melody && extra+=("melody lead: C3 E3 G3 C4")
+((${#extra[@]})) && t_must "$port" "${extra[@]}" >/dev/null
+t_log "also playing: ${extra[*]:-(no transport, sequencer or melody commands in this engine)}"
+recording=0
+has record && recording=1
 
 t_record_start "$name:out_L" 1 "$T_DIR/play.wav"
 freqs=(220 247 262 294 330 349 392 440)
@@ -101,12 +115,19 @@ for ((i = 0; i < 60; i++)); do
 	((i % 3 == 0)) && cmds+=("set bass.freq $((110 + (i % 4) * 5))")
 	((i % 5 == 0)) && cmds+=("gate env $(((i / 5) % 2))")
 	((i % 7 == 0)) && cmds+=("trig env")
+	((i == 10 && recording)) && cmds+=("record rt-take.wav 1")
 	((i == 20)) && cmds+=("create vco extra wave=sine freq=660" "patch extra > out")
+	((i == 30)) && has stop && cmds+=("stop")
+	((i == 35)) && has play && cmds+=("play")
 	((i == 40)) && cmds+=("free extra")
 	t_must "$port" "${cmds[@]}" >/dev/null
 	sleep 0.05
 done
 t_record_wait 1
+if ((recording)); then
+	[[ -s $T_DIR/rt-take.wav ]] || t_fail "the engine's own recording (record rt-take.wav 1) wrote nothing"
+	t_ok "the engine recorded rt-take.wav while under the trap"
+fi
 "$T_PY" "$T_AUDIO" rms "$T_DIR/play.wav" --min-rms 0.01 || t_fail "the patch under the trap is silent on out_L"
 st=$(t_must "$port" status)
 t_log "status: $st"
@@ -121,7 +142,10 @@ t_ok "no violation while the patch played (gates, sets, triggers, create/patch/f
 
 # ---- 3. the trap sees a module break the rules inside the engine --------------------------
 t_must "$port" "create rtcanary canary" "patch canary > out" >/dev/null
-t_wait_placed "$port" 7 >/dev/null
+for ((i = 0; i < 50; i++)); do
+	t_send "$port" list | grep -qE '(^|; )canary rtcanary worker=' && break
+	sleep 0.1
+done
 t_must "$port" "set canary.misbehave 1" >/dev/null
 for ((i = 0; i < 50; i++)); do
 	grep -q '^rttrap: VIOLATION ctx=worker kind=free' "$rep" && break

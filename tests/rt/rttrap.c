@@ -10,7 +10,8 @@
  *   callback  JACK's process thread while it runs chronusd's process callback: the trap
  *             wraps jack_set_process_callback and registers a trampoline that arms the
  *             thread around the real callback. JACK API calls made from the callback
- *             (jack_port_get_buffer) are counted apart, as "jack", to tell JACK's own
+ *             (jack_port_get_buffer, jack_get_cycle_times, jack_frame_time,
+ *             jack_transport_query, ...) are counted apart, as "jack", to tell JACK's own
  *             behaviour from chronus's. Allowed: syscall(SYS_futex, FUTEX_WAKE) (the one
  *             system call of the RT rules).
  *   worker    a process that named itself "chronus-w*" (prctl PR_SET_NAME, worker_setup in
@@ -43,6 +44,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <jack/jack.h>
+#include <jack/transport.h>
 #include <linux/futex.h>
 #include <malloc.h>
 #include <poll.h>
@@ -209,6 +211,12 @@ REAL(fflush);
 REAL(dlopen);
 REAL(jack_set_process_callback);
 REAL(jack_port_get_buffer);
+REAL(jack_get_cycle_times);
+REAL(jack_frame_time);
+REAL(jack_last_frame_time);
+REAL(jack_frames_since_cycle_start);
+REAL(jack_transport_query);
+REAL(jack_get_current_transport_frame);
 
 /* The next definition of a function after this library's (ISO C has no void * to function
  * pointer conversion, so the address is copied). */
@@ -900,6 +908,30 @@ EXPORT void *jack_port_get_buffer(jack_port_t *port, jack_nframes_t nframes)
 	t_in_jack--;
 	return r;
 }
+
+/* The JACK calls a process callback may make (JACK documents them as realtime-safe): what
+ * they do is counted apart, as "jack". */
+#define JACK_WRAP(ret, name, params, args)                                                         \
+	EXPORT ret name params                                                                     \
+	{                                                                                          \
+		if (!real_##name)                                                                  \
+			NEXT(real_##name, #name);                                                  \
+		t_in_jack++;                                                                       \
+		ret r_ = real_##name args;                                                         \
+		t_in_jack--;                                                                       \
+		return r_;                                                                         \
+	}
+
+JACK_WRAP(int, jack_get_cycle_times,
+          (const jack_client_t *c, jack_nframes_t *frames, jack_time_t *usecs, jack_time_t *next,
+           float *period),
+          (c, frames, usecs, next, period))
+JACK_WRAP(jack_nframes_t, jack_frame_time, (const jack_client_t *c), (c))
+JACK_WRAP(jack_nframes_t, jack_last_frame_time, (const jack_client_t *c), (c))
+JACK_WRAP(jack_nframes_t, jack_frames_since_cycle_start, (const jack_client_t *c), (c))
+JACK_WRAP(jack_transport_state_t, jack_transport_query,
+          (const jack_client_t *c, jack_position_t *pos), (c, pos))
+JACK_WRAP(jack_nframes_t, jack_get_current_transport_frame, (const jack_client_t *c), (c))
 
 /* ---- set-up and the summary ------------------------------------------------------------ */
 

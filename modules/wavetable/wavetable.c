@@ -12,7 +12,7 @@
  *	formant   a_k = (1 / k) (1 + 8 exp(-((k - 9) / 2.5)^2)): a saw with a resonance near k 9
  *	buzz      a_k = k^-0.6: brighter than a saw
  *	hollow    a_1 = 1, even k: 1 / k, odd k > 1: 0.15 / k
- * Morph 0..1 sweeps across them: position morph 7 falls between two neighbours, which are
+ * Morph 0..1 sweeps across them: at 7 morph it stands between two neighbours, which are
  * cross-faded linearly, so the output is continuous in morph; `morph` ramps (no clicks) and
  * the `morph` input adds to it.
  *

@@ -12,9 +12,9 @@
  *	formant   a_k = (1 / k) (1 + 8 exp(-((k - 9) / 2.5)^2)): a saw with a resonance near k 9
  *	buzz      a_k = k^-0.6: brighter than a saw
  *	hollow    a_1 = 1, even k: 1 / k, odd k > 1: 0.15 / k
- * Morph 0..1 sweeps across them: at 7 morph it stands between two neighbours, which are
- * cross-faded linearly, so the output is continuous in morph; `morph` ramps (no clicks) and
- * the `morph` input adds to it.
+ * Morph 0..1 sweeps across them: 7 morph falls between two neighbours (0.3: 2.1, the saw a tenth
+ * of the way to the square), which are cross-faded linearly, so the output is continuous in
+ * morph; `morph` ramps (no clicks) and the `morph` input adds to it.
  *
  * Band-limiting: mip-mapping per octave (the classic wavetable scheme; e.g. P. Burk,
  * "Band Limited Oscillators Using Wave Table Synthesis", in Audio Anecdotes II, 2004). Every

@@ -79,6 +79,7 @@ static void usage(FILE *f)
 	        "      --memory MIB     engine memory for instances (default 256)\n"
 	        "      --no-connect     do not connect to the system playback ports\n"
 	        "      --patches DIR    where save/load patch keep patches (default ./patches)\n"
+	        "      --samples DIR    where `sample` finds sound files (default ./samples)\n"
 	        "      --spin-us N      workers wake N us before each period and spin for it,\n"
 	        "                       sparing the callback a futex wake (default 150; 0: off)\n"
 	        "  -h, --help           this text\n");
@@ -89,14 +90,21 @@ int main(int argc, char **argv)
 	cx_engine_config_t cfg = {.name = "chronus", .spin_us = -1};
 	const char *port = "57130", *listen = "127.0.0.1", *server = NULL;
 	int connect = 1;
-	const char *patches = NULL;
+	const char *patches = NULL, *samples = NULL;
 	static const struct option opts[] = {
-	    {"name", required_argument, 0, 'n'},    {"workers", required_argument, 0, 'w'},
-	    {"port", required_argument, 0, 'p'},    {"listen", required_argument, 0, 'l'},
-	    {"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
-	    {"memory", required_argument, 0, 'M'},  {"no-connect", no_argument, 0, 'N'},
-	    {"spin-us", required_argument, 0, 'S'}, {"patches", required_argument, 0, 'P'},
-	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+	    {"name", required_argument, 0, 'n'},
+	    {"workers", required_argument, 0, 'w'},
+	    {"port", required_argument, 0, 'p'},
+	    {"listen", required_argument, 0, 'l'},
+	    {"modules", required_argument, 0, 'm'},
+	    {"server", required_argument, 0, 's'},
+	    {"memory", required_argument, 0, 'M'},
+	    {"no-connect", no_argument, 0, 'N'},
+	    {"spin-us", required_argument, 0, 'S'},
+	    {"patches", required_argument, 0, 'P'},
+	    {"samples", required_argument, 0, 'A'},
+	    {"help", no_argument, 0, 'h'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:w:p:l:m:s:h", opts, NULL)) != -1) {
@@ -137,6 +145,9 @@ int main(int argc, char **argv)
 		case 'P':
 			patches = optarg;
 			break;
+		case 'A':
+			samples = optarg;
+			break;
 		case 'S': {
 			char *end;
 			long us = strtol(optarg, &end, 10);
@@ -170,8 +181,10 @@ int main(int argc, char **argv)
 	char cwd[1024] = ".", pdir[1100];
 	if (!getcwd(cwd, sizeof cwd))
 		snprintf(cwd, sizeof cwd, ".");
+	char sdir[1100];
 	snprintf(pdir, sizeof pdir, "%s/patches", cwd);
-	cx_command_configure(patches ? patches : pdir, cwd);
+	snprintf(sdir, sizeof sdir, "%s/samples", cwd);
+	cx_command_configure(patches ? patches : pdir, cwd, samples ? samples : sdir);
 
 	char err[512];
 	cx_engine_t *e;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sndfile.h>
+
 #include "loader.h"
 #include "record.h"
 #include "suggest.h"
@@ -22,13 +24,16 @@
 
 static char patch_dir[1024] = "patches";
 static char work_dir[1024] = ".";
+static char sample_dir[1024] = "samples";
 
-void cx_command_configure(const char *pdir, const char *wdir)
+void cx_command_configure(const char *pdir, const char *wdir, const char *sdir)
 {
 	if (pdir && pdir[0])
 		snprintf(patch_dir, sizeof patch_dir, "%s", pdir);
 	if (wdir && wdir[0])
 		snprintf(work_dir, sizeof work_dir, "%s", wdir);
+	if (sdir && sdir[0])
+		snprintf(sample_dir, sizeof sample_dir, "%s", sdir);
 }
 
 /* ---- small helpers ---------------------------------------------------------------------- */
@@ -1127,6 +1132,50 @@ static int cmd_record(cx_cmd_t *c, int argc, char **argv)
 	return 0;
 }
 
+#define SAMPLE_VALUES_MAX (16u << 20) /* 16 M values: 3 min of stereo at 44.1 kHz */
+
+/* sample INST FILE.wav: reads a file from the samples folder (libsndfile, here on the control
+ * thread) and hands its frames to the instance's load(). */
+static int cmd_sample(cx_cmd_t *c, int argc, char **argv)
+{
+	if (argc != 3)
+		return fail(c, "usage: sample INSTANCE FILE (a sound file in the samples folder)",
+		            NULL, NULL);
+	const char *rel = argv[2];
+	if (!rel[0] || rel[0] == '/' || strstr(rel, ".."))
+		return fail(c,
+		            "a sample is a file inside the samples folder: a relative path "
+		            "without '..', not '%s'",
+		            rel, NULL);
+	char path[1200];
+	snprintf(path, sizeof path, "%s/%s", sample_dir, rel);
+	SF_INFO info = {0};
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	if (!f)
+		return fail(c, "cannot read %s: %s", path, sf_strerror(NULL));
+	uint64_t values = (uint64_t)info.frames * (uint64_t)info.channels;
+	if (info.frames <= 0 || info.channels <= 0 || values > SAMPLE_VALUES_MAX) {
+		sf_close(f);
+		return fail(c, "%s is empty or too long (at most 16 M samples)", path, NULL);
+	}
+	float *buf = malloc(values * sizeof(float));
+	sf_count_t got = buf ? sf_readf_float(f, buf, info.frames) : 0;
+	sf_close(f);
+	if (got <= 0) {
+		free(buf);
+		return fail(c, "cannot read the frames of %s", path, NULL);
+	}
+	int rc = cx_engine_load_data(c->e, argv[1], buf, (uint32_t)got, (uint32_t)info.channels,
+	                             (float)info.samplerate, c->text, c->text_len);
+	free(buf);
+	if (rc)
+		return -1;
+	snprintf(c->text, c->text_len, "sample %s: %s, %.3f s, %d channel%s, %d Hz", argv[1], rel,
+	         (double)got / info.samplerate, info.channels, info.channels > 1 ? "s" : "",
+	         info.samplerate);
+	return 0;
+}
+
 static int cmd_help(cx_cmd_t *c, int argc, char **argv)
 {
 	size_t n = 0;
@@ -1196,6 +1245,8 @@ const cx_command_t cx_commands[] = {
      "replace the patch with a saved one (all or nothing)", cmd_load, 1},
     {"record", "file number", "record FILE.wav SECONDS | record stop",
      "write the engine's output to a WAV file", cmd_record, 1},
+    {"sample", "instance file", "sample INSTANCE FILE.wav",
+     "load a sound file from the samples folder into a sampler", cmd_sample, 1},
     {"help", "word?", "help [COMMAND]", "this list", cmd_help, 0},
     {NULL, NULL, NULL, NULL, NULL, 0},
 };

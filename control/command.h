@@ -43,9 +43,10 @@ const cx_command_t *cx_command_find(const char *line);
 
 extern const cx_command_t cx_commands[];
 
-/* Where `save patch`, `load patch` and `record` may read and write: patch files live in
- * patch_dir; recordings are relative paths inside work_dir. Call once at start. */
-void cx_command_configure(const char *patch_dir, const char *work_dir);
+/* Where `save patch`, `load patch`, `record` and `sample` may read and write: patch files live
+ * in patch_dir, samples in sample_dir; recordings are relative paths inside work_dir. NULL
+ * keeps a default (./patches, ./samples, .). Call once at start. */
+void cx_command_configure(const char *patch_dir, const char *work_dir, const char *sample_dir);
 
 /* Runs one line at frame (0: as soon as possible). Returns 0 with reply ("created vco lead"),
  * -1 with reply holding the reason, or 1 for a blank line or a comment. */

@@ -155,6 +155,9 @@ static int alloc_slot(cx_engine_t *e)
 				continue;
 			cx_arena_free(&e->arena, e->im[i].state_off, e->im[i].state_bytes);
 			cx_arena_free(&e->arena, e->im[i].out_off, e->im[i].out_bytes);
+			if (e->im[i].data_bytes)
+				cx_arena_free(&e->arena, cx_shm_instance(e->shm, i)->data_off,
+				              e->im[i].data_bytes);
 			memset(&e->im[i], 0, sizeof e->im[i]);
 		}
 		if (i >= e->node_count)
@@ -201,6 +204,11 @@ static int init_slot(cx_engine_t *e, uint32_t i, uint32_t t, const char *name, c
 		inst->in_target[p] = inst->in_level[p] = ty->ins[p].def;
 	inst->events[0].period = inst->events[1].period = UINT64_MAX;
 	atomic_store(&inst->last_period, -1);
+	inst->data_off = 0;
+	inst->data_frames = inst->data_channels = 0;
+	atomic_store(&inst->data_gen, 0);
+	atomic_store(&inst->data_done, 0);
+	m->data_bytes = 0;
 	atomic_store(&inst->rendered[0], -1);
 	atomic_store(&inst->rendered[1], -1);
 	atomic_store(&inst->flags, CX_INST_NEEDS_INIT);
@@ -785,4 +793,73 @@ const cx_type_t *cx_engine_type(const cx_engine_t *e, uint32_t index)
 uint32_t cx_engine_type_count(const cx_engine_t *e)
 {
 	return e->shm->type_count;
+}
+
+int cx_engine_load_data(cx_engine_t *e, const char *name, const float *frames, uint32_t frame_count,
+                        uint32_t channels, float rate, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&e->lock);
+	int rc = -1;
+	int i = find_instance(e, name ? name : "");
+	if (i < 0) {
+		no_such_instance(e, name ? name : "", err, errlen);
+		goto out;
+	}
+	const cx_type_t *ty = type_of(e, (uint32_t)i);
+	if (!(ty->flags & CX_TYPE_HAS_LOAD)) {
+		snprintf(err, errlen, "%s '%s' takes no sample (a sampler does)", ty->name, name);
+		goto out;
+	}
+	if (!frame_count || !channels || channels > 8 || !(rate >= 1000.0f && rate <= 768000.0f)) {
+		snprintf(err, errlen, "a sample needs frames, 1 to 8 channels and a rate");
+		goto out;
+	}
+	cx_instance_t *inst = cx_shm_instance(e->shm, (uint32_t)i);
+	uint64_t bytes = (uint64_t)frame_count * channels * sizeof(float);
+	uint64_t off = cx_arena_alloc(&e->arena, bytes);
+	if (!off) {
+		snprintf(err, errlen,
+		         "out of engine memory for a %.1f MB sample (start with a larger "
+		         "--memory)",
+		         (double)bytes / 1e6);
+		goto out;
+	}
+	memcpy(cx_shm_at(e->shm, off), frames, bytes);
+	/* The old block is read until the worker has loaded the new one: it is freed with the
+	 * instance, or here once loaded (a slot has one block at a time). */
+	uint32_t gen = atomic_load(&inst->data_gen);
+	if (e->im[i].data_bytes && atomic_load(&inst->data_done) == gen)
+		cx_arena_free(&e->arena, inst->data_off, e->im[i].data_bytes);
+	else if (e->im[i].data_bytes)
+		defer_free(e, inst->data_off, e->im[i].data_bytes);
+	inst->data_off = off;
+	inst->data_frames = frame_count;
+	inst->data_channels = channels;
+	inst->data_rate = rate;
+	e->im[i].data_bytes = bytes;
+	atomic_store_explicit(&inst->data_gen, gen + 1u ? gen + 1u : 1u, memory_order_release);
+	atomic_fetch_add(&e->shm->data_pending, 1u);
+	rc = 0;
+out:
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+int cx_engine_data_state(cx_engine_t *e, const char *name, int32_t *kept)
+{
+	pthread_mutex_lock(&e->lock);
+	int i = find_instance(e, name ? name : "");
+	int st = -1;
+	if (i >= 0) {
+		cx_instance_t *inst = cx_shm_instance(e->shm, (uint32_t)i);
+		uint32_t gen = atomic_load(&inst->data_gen);
+		if (gen && atomic_load_explicit(&inst->data_done, memory_order_acquire) == gen) {
+			*kept = atomic_load(&inst->data_result);
+			st = *kept >= 0 ? 1 : -1;
+		} else {
+			st = gen ? 0 : -1;
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return st;
 }

@@ -84,6 +84,14 @@ enum cx_transport_op { CX_TRANSPORT_TEMPO = 1, CX_TRANSPORT_PLAY = 2, CX_TRANSPO
 int cx_engine_transport(cx_engine_t *e, int op, double value, uint64_t frame, char *err,
                         size_t errlen);
 
+/* Hands interleaved frames to an instance's load() (ABI 1.2): copied into engine memory here,
+ * loaded by the owning worker between periods. Replaces the instance's previous data. Fails
+ * when the type takes no data or the engine lacks room. [control] */
+int cx_engine_load_data(cx_engine_t *e, const char *inst, const float *frames, uint32_t frame_count,
+                        uint32_t channels, float rate, char *err, size_t errlen);
+/* The data's state: 1 loaded (*kept frames), 0 still on its way, -1 refused. [control] */
+int cx_engine_data_state(cx_engine_t *e, const char *inst, int32_t *kept);
+
 /* Publishes edits made since the last commit as a new plan. wait_ms > 0: block up to that
  * long for the realtime side to apply it. Returns 0, or -1 when not applied in time (it still
  * will be). [control] */

@@ -42,6 +42,7 @@ typedef struct cx_inst_model {
 	uint64_t out_off, out_bytes;
 	uint64_t freed_at_seq;       /* a freed slot is reusable once this plan is applied */
 	float params[CX_PARAMS_MAX]; /* values as last set, for info and save */
+	uint64_t data_bytes;         /* the arena block at cx_instance_t.data_off */
 	float inputs[CX_PORTS_MAX];  /* unpatched inputs' levels as last set */
 	uint8_t pushed;              /* appears in a plan already sent to the callback */
 	uint8_t zombie;

@@ -234,7 +234,9 @@ int cx_descriptor_check(const cx_module_t *d, const char *expect_type, cx_type_t
 	copy_str(out->summary, sizeof out->summary, d->summary);
 	out->version = d->version;
 	out->state_version = d->state_version;
-	out->flags = d->flags;
+	out->flags = d->flags & ~CX_TYPE_HAS_LOAD;
+	if (d->struct_size >= offsetof(cx_module_t, load) + sizeof d->load && d->load)
+		out->flags |= CX_TYPE_HAS_LOAD;
 	out->state_size = d->state_size;
 	out->in_count = d->in_count;
 	out->out_count = d->out_count;

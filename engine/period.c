@@ -346,6 +346,7 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 	atomic_store_explicit(&shm->go, (uint32_t)n, memory_order_seq_cst);
 	if (e->cfg.offline) {
 		for (uint32_t k = 0; k < e->workers; k++) {
+			cx_worker_housekeep(&e->octx[k]);
 			cx_worker_render(&e->octx[k], n);
 			atomic_store(&cx_shm_worker(shm, k)->done, (uint32_t)n);
 		}

@@ -25,7 +25,7 @@
 #include "stats.h"
 
 #define CX_SHM_MAGIC          0x4348524eu /* "CHRN" */
-#define CX_SHM_LAYOUT_VERSION 2u
+#define CX_SHM_LAYOUT_VERSION 3u
 
 #define CX_WORKERS_MAX       32u
 #define CX_INSTANCES_MAX     8192u
@@ -58,6 +58,9 @@ typedef struct cx_type_param {
 } cx_type_param_t;
 
 enum cx_type_status { CX_TYPE_EMPTY = 0, CX_TYPE_OK = 1, CX_TYPE_BROKEN = 2 };
+
+/* Engine-side type flags, beside the module's own (cx_module_flags uses the low bits). */
+#define CX_TYPE_HAS_LOAD (1u << 31) /* the module takes data through load() (ABI 1.2) */
 
 typedef struct cx_type {
 	uint32_t status; /* cx_type_status */
@@ -110,6 +113,14 @@ typedef struct cx_instance {
 	float in_target[CX_PORTS_MAX];     /* [cb] newest value of each unpatched input */
 	float in_level[CX_PORTS_MAX];      /* [worker] value of each unpatched input now */
 	cx_shm_events_t events[2];         /* [cb] by period parity */
+	/* Data for the module's load() (a sample): control writes the block and then bumps
+	 * data_gen; the owning worker calls load() between periods and sets data_done. */
+	uint64_t data_off; /* [control] arena offset of interleaved frames */
+	uint32_t data_frames, data_channels;
+	float data_rate;
+	_Atomic uint32_t data_gen;   /* [control] */
+	_Atomic uint32_t data_done;  /* [worker] the generation loaded (0: none yet) */
+	_Atomic int32_t data_result; /* [worker] what load() returned */
 } cx_instance_t;
 
 enum cx_worker_state {
@@ -221,8 +232,8 @@ typedef struct cx_shm {
 	_Atomic uint64_t xruns; /* [control] from JACK's xrun callback */
 	_Atomic uint64_t events_late;
 	_Atomic uint64_t events_dropped;
-	_Atomic uint32_t scheduled; /* events waiting for a later period */
-	uint32_t pad1;
+	_Atomic uint32_t scheduled;     /* events waiting for a later period */
+	_Atomic uint32_t data_pending;  /* [control] bumped when some instance has new data */
 	_Atomic uint64_t muted_periods; /* periods larger than the plan's buffers */
 	_Atomic uint64_t limiter_active;
 	cx_hist_t callback_ns;

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <dlfcn.h>
+#include <stddef.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -208,6 +209,10 @@ void cx_worker_render(cx_worker_ctx_t *w, uint64_t n)
 			memset(state, 0, inst->state_size);
 			d->init(state, inst->param_target, sr, CX_FRAMES_MAX);
 			atomic_fetch_and(&inst->flags, ~(uint32_t)CX_INST_NEEDS_INIT);
+			if (atomic_load_explicit(&inst->data_gen, memory_order_relaxed)) {
+				atomic_store(&inst->data_done, 0); /* init cleared it: load again */
+				w->data_seen = ~atomic_load(&shm->data_pending);
+			}
 		}
 		gather_inputs(w, plan, st, ty, inst, el, n, frames, sr, gap, in);
 		ctx.event_count = gather_events(w, ty, inst, el, gap);
@@ -216,6 +221,38 @@ void cx_worker_render(cx_worker_ctx_t *w, uint64_t n)
 		atomic_store_explicit(&inst->rendered[parity], (int64_t)n, memory_order_release);
 	}
 	atomic_store_explicit(&me->breadcrumb, 0, memory_order_relaxed);
+}
+
+void cx_worker_housekeep(cx_worker_ctx_t *w)
+{
+	cx_shm_t *shm = w->shm;
+	uint32_t pending = atomic_load_explicit(&shm->data_pending, memory_order_acquire);
+	if (pending == w->data_seen)
+		return;
+	const cx_plan_t *plan = cx_shm_plan(shm, atomic_load(&shm->plan_active));
+	int again = 0;
+	for (uint32_t s = plan->shard_first[w->index];
+	     w->index < plan->shard_count && s < plan->shard_first[w->index + 1]; s++) {
+		const cx_plan_step_t *st = &plan->steps[s];
+		cx_instance_t *inst = cx_shm_instance(shm, st->inst);
+		uint32_t gen = atomic_load_explicit(&inst->data_gen, memory_order_acquire);
+		const cx_module_t *d = w->desc[st->type];
+		if (!gen || gen == atomic_load(&inst->data_done) || !d)
+			continue;
+		if (atomic_load(&inst->flags) & CX_INST_NEEDS_INIT) {
+			again = 1; /* init has not run yet: it would clear what load writes */
+			continue;
+		}
+		int32_t kept = -1;
+		if (d->struct_size >= offsetof(cx_module_t, load) + sizeof d->load && d->load)
+			kept = d->load(cx_shm_at(shm, inst->state_off),
+			               (const float *)cx_shm_at(shm, inst->data_off),
+			               inst->data_frames, inst->data_channels, inst->data_rate);
+		atomic_store(&inst->data_result, kept);
+		atomic_store_explicit(&inst->data_done, gen, memory_order_release);
+	}
+	if (!again)
+		w->data_seen = pending;
 }
 
 static void worker_setup(uint32_t index)
@@ -306,6 +343,7 @@ _Noreturn void cx_worker_main(cx_shm_t *shm, uint32_t index)
 			cx_worker_load_types(&w);
 			atomic_store(&me->types_loaded, w.types_gen_loaded);
 		}
+		cx_worker_housekeep(&w);
 		uint32_t prio = atomic_load_explicit(&shm->rt_prio, memory_order_relaxed);
 		if (prio != prio_seen) {
 			apply_rt_prio(me, prio);

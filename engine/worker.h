@@ -19,6 +19,7 @@ typedef struct cx_worker_ctx {
 	cx_shm_t *shm;
 	uint32_t index; /* the shard this worker renders */
 	uint32_t types_gen_loaded;
+	uint32_t data_seen;                    /* shm data_pending last handled */
 	const cx_module_t *desc[CX_TYPES_MAX]; /* NULL: not loaded, or failed to load */
 	void *handle[CX_TYPES_MAX];
 	float *scratch; /* [CX_PORTS_MAX][CX_FRAMES_MAX]: summed or filled inputs */
@@ -36,6 +37,10 @@ void cx_worker_load_types(cx_worker_ctx_t *w);
 /* Renders this worker's shard for period n (period_info[n & 1] must describe n). Follows the
  * RT rules in module.h, except the one-time init of a newly created instance. [rt] */
 void cx_worker_render(cx_worker_ctx_t *w, uint64_t n);
+
+/* Between periods: hands new data (samples) to the load() of this shard's instances. Not
+ * realtime: it copies. [worker] */
+void cx_worker_housekeep(cx_worker_ctx_t *w);
 
 /* The worker process: set-up (death signal, memory lock, denormals off, name), then wait for
  * periods on the go futex and render them until the engine says quit. Never returns. [worker] */

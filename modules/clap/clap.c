@@ -252,7 +252,8 @@ static void clap_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			clap_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		drum_render(s, &s->trig_high, p, pos, end, clap_run, clap_strike);
+		drum_render(s, p->in[CLAP_IN_TRIG], &s->trig_high, p, pos, end, clap_run,
+		            clap_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

@@ -82,16 +82,17 @@ static inline uint32_t drum_next_rise(const float *gate, uint32_t i, uint32_t en
 typedef void (*drum_span_fn)(void *state, const cx_process_t *p, uint32_t begin, uint32_t end);
 typedef void (*drum_strike_fn)(void *state, const cx_process_t *p, uint32_t frame);
 
-/* Renders frames [begin, end) of a drum whose trigger is input 0: span() over the frames
- * between rising edges, strike() at each edge's frame before the frames from it on. *trig_high
- * is the drum's memory of the trigger's level (drum_next_rise). */
-static inline void drum_render(void *state, uint32_t *trig_high, const cx_process_t *p,
-                               uint32_t begin, uint32_t end, drum_span_fn span,
-                               drum_strike_fn strike)
+/* Renders frames [begin, end) of a drum split at the rising edges of `gate` (its trigger, or
+ * another gate input): span() over the frames between edges, strike() at each edge's frame
+ * before the frames from it on. *high is the drum's memory of the gate's level (see
+ * drum_next_rise). */
+static inline void drum_render(void *state, const float *gate, uint32_t *high,
+                               const cx_process_t *p, uint32_t begin, uint32_t end,
+                               drum_span_fn span, drum_strike_fn strike)
 {
 	uint32_t from = begin, scan = begin;
 	for (;;) {
-		uint32_t rise = drum_next_rise(p->in[0], scan, end, trig_high);
+		uint32_t rise = drum_next_rise(gate, scan, end, high);
 		span(state, p, from, rise);
 		if (rise >= end)
 			return;

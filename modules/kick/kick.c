@@ -233,7 +233,8 @@ static void kick_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			kick_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		drum_render(s, &s->trig_high, p, pos, end, kick_voice, kick_strike);
+		drum_render(s, p->in[KICK_IN_TRIG], &s->trig_high, p, pos, end, kick_voice,
+		            kick_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

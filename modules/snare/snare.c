@@ -299,7 +299,8 @@ static void snare_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			snare_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		drum_render(s, &s->trig_high, p, pos, end, snare_run, snare_strike);
+		drum_render(s, p->in[SNARE_IN_TRIG], &s->trig_high, p, pos, end, snare_run,
+		            snare_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

@@ -174,7 +174,8 @@ static void tom_process(void *state, const cx_process_t *p)
 		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
 			tom_apply(s, e);
 		uint32_t end = cx_event_next_frame(&ev);
-		drum_render(s, &s->trig_high, p, pos, end, tom_voice, tom_strike);
+		drum_render(s, p->in[TOM_IN_TRIG], &s->trig_high, p, pos, end, tom_voice,
+		            tom_strike);
 		pos = end;
 	}
 	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)

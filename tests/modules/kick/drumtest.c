@@ -29,7 +29,12 @@ void dc_set_args(host_module_t *m, int argc, char **argv)
 		}
 		memcpy(name, argv[i], (size_t)(eq - argv[i]));
 		name[eq - argv[i]] = '\0';
-		host_set(m, name, (float)atof(eq + 1));
+		const cx_param_info_t *info = &m->desc->params[host_param(m, name)];
+		float value = (float)atof(eq + 1);
+		for (int k = 0; (info->flags & CX_PARAM_ENUM) && k <= (int)info->max; k++)
+			if (strcmp(info->enum_names[k], eq + 1) == 0)
+				value = (float)k; /* an enum's value by its name: noise=white */
+		host_set(m, name, value);
 	}
 }
 

@@ -12,7 +12,8 @@
 /* Seconds on the monotonic clock. */
 double dc_now_s(void);
 
-/* Sets parameters from "name=value" strings (before host_init); exits 2 on a malformed one. */
+/* Sets parameters from "name=value" strings (before host_init), an enum's value by number or by
+ * name; exits 2 on a malformed one. */
 void dc_set_args(host_module_t *m, int argc, char **argv);
 
 /* Inits the module at m->params and renders `frames` frames of its first output into out, in

@@ -25,11 +25,12 @@
  *     +-1 with zero slope at x = +-3 and is held there beyond: a soft clipper bounded by 1;
  *   - the tuned body of the kick and the tom (drum_body_*), described at its type below.
  *
- * Denormals. Every recursive quantity here decays towards zero; each is flushed to zero in the
- * frame it drops below DRUM_TINY (a select per frame, not a per-block flush, so that the output
- * does not depend on how a render is split into blocks), and a voice whose envelope has dropped
- * below DRUM_SILENT (-120 dB) stops and zeroes its states. No state can reach the denormal range,
- * with or without FTZ/DAZ.
+ * Denormals. Envelopes and offsets decay towards zero: each is flushed to zero in the frame it
+ * drops below DRUM_TINY (a select per frame, not a per-block flush, so that the output does not
+ * depend on how a render is split into blocks), and a voice whose envelope has dropped below
+ * DRUM_SILENT (-120 dB) stops and zeroes all its states, filters included (which, while it
+ * sounds, are driven by the full-level source, the envelope coming after them or being far above
+ * the denormal range). No state can reach the denormal range, with or without FTZ/DAZ.
  *
  * Follows the RT rules in module.h: all of it is inline arithmetic on plain state.
  */
@@ -111,7 +112,7 @@ static inline float drum_accent_gain(float accent_param, float accent_in)
 }
 
 /* Returns x (27 + x^2) / (27 + 9 x^2) for |x| < 3, else +-1: tanh-like, |result| <= 1, odd,
- * monotonic. NaN reads as 0. */
+ * monotonic. NaN gives -1. */
 static inline float drum_saturate(float x)
 {
 	x = cx_clampf(x, -3.0f, 3.0f);

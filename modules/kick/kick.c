@@ -9,7 +9,7 @@
  * Instruments Plaits' bass drums are read for how they parametrise the same structure). The
  * resonator is replaced by an oscillator with an explicit pitch envelope, so that:
  *   - `freq` is exactly the pitch of the tail, once the sweep has settled (the sweep's time
- *     constant is 10 ms: 6 octaves of sweep are within 1 cent of freq after 85 ms);
+ *     constant is 10 ms: 6 octaves of sweep are within 1 cent of freq after 90 ms);
  *   - `decay` IS the T60 of the body: the time its envelope takes to fall 60 dB from its peak;
  *   - `sweep` is the depth of the pitch envelope in octaves: a hit starts at freq 2^sweep.
  * The click is the trigger pulse leaking through, as in the circuit: a unipolar pulse with a
@@ -189,8 +189,8 @@ static void kick_finish(kick_state_t *s, float *y, uint32_t n)
 		s->click_env = click;
 	}
 	if (s->drive.frames_left == 0 && s->drive.value == 0.0f) {
-		for (uint32_t i = 0; i < CX_CHUNK_FRAMES; i++)
-			y[i] = cx_clampf(level[i] * y[i], -1.0f, 1.0f);
+		for (uint32_t i = 0; i < CX_CHUNK_FRAMES; i++) /* two factors within +-1 */
+			y[i] = cx_clampf(level[i], 0.0f, 1.0f) * cx_clampf(y[i], -1.0f, 1.0f);
 		return;
 	}
 	for (uint32_t i = 0; i < CX_CHUNK_FRAMES; i++) {

@@ -22,8 +22,8 @@
  * The envelope is exponential: `decay` IS the T60 of a closed hit, the time its envelope takes
  * to fall 60 dB from its peak; with `open` above 0 every hit is open and its T60 is `open`. A
  * rising edge at the `choke` input cuts a ringing hit short: from that frame on it falls with a
- * T60 of HIHAT_CHOKE_S (patch a closed hat's trigger to an open hat's choke). A choke at a
- * trigger's frame chokes the new hit, as a closed hat struck with an open one wins on the 808.
+ * T60 of HIHAT_CHOKE_S (patch the gate that strikes a closed hat into an open hat's choke
+ * too). A choke at a trigger's frame chokes the new hit: the closed hat wins.
  *
  * `accent` (parameter plus input, read at the trigger) sets the hit's peak, 1/2 to 1; the output
  * times `level` is limited to +-1, which the sources' peaks reach only rarely at full accent.

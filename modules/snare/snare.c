@@ -4,17 +4,15 @@
  * The structure is the TR-808's (Roland TR-808 service notes, 1981: "two bridged T-networks for
  * fundamental waveforms and harmonic waveforms", and a noise source whose "snappy envelope"
  * amplitude is a control; measured tunings of the revised 808 put the two modes near 177 and
- * 315 Hz, and the noise through a wide band-pass near 7 kHz; see S. Norgate, "808 Snare -
- * Mutations", 2021). DaisySP's and Plaits' analog snare drums were read for how they balance
- * the same parts.
- *   body:  sines at tune and 1.78 tune, amplitudes 1 and 1/2, restarted at phase 0 by each hit;
- *   noise: white noise through a state-variable band-pass (drums.h) at 39 tune (7 kHz at the
- *          default 180 Hz) with Q 0.4, so the whole drum retunes together;
- *   both under one exponential envelope: `decay` IS the T60 of the drum, the time its envelope
- *   takes to fall 60 dB from its peak.
- * `tone` crossfades linearly from the body (0) to the noise (1), so that their peaks cannot add
- * up past the body's; `snappy` scales the noise (the 808's snappy control), so at tone 1 and
- * snappy 0 the drum is silent.
+ * 315 Hz, and the noise through a wide band-pass near 7 kHz: "808 Snare - Mutations",
+ * norgatronics.blogspot.com, 2021). DaisySP's and Plaits' analog snare drums were read for how they
+ * balance the same parts. body:  sines at tune and 1.78 tune, amplitudes 1 and 1/2, restarted at
+ * phase 0 by each hit; noise: white noise through a state-variable band-pass (drums.h) at 39 tune
+ * (7 kHz at the default 180 Hz) with Q 0.4, so the whole drum retunes together; both under one
+ * exponential envelope: `decay` IS the T60 of the drum, the time its envelope takes to fall 60 dB
+ * from its peak. `tone` crossfades linearly from the body (0) to the noise (1), so that their peaks
+ * cannot add up past the body's; `snappy` scales the noise (the 808's snappy control), so at tone 1
+ * and snappy 0 the drum is silent.
  *
  * `accent` (parameter plus input, read at the trigger) sets the hit's peak, 1/2 to 1. The body is
  * normalized to a peak of 1 and the noise to about 0.8 at most; the mix times `level` is limited

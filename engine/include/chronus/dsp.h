@@ -23,6 +23,7 @@
  *     (V. Välimäki, A. Huovilainen, "Antialiasing Oscillators in Subtractive Synthesis", IEEE
  *     Signal Processing Magazine 24(2), 2007; F. Esqueda, V. Välimäki, S. Bilbao, "Rounding
  *     Corners with BLAMP", DAFx-16, 2016);
+ *   - PCG32 random numbers (O'Neill 2014), with the generator's state in the module's state;
  *   - an event cursor that splits a block at its events' frames (CLAP's sample-accurate
  *     event model), so that every process() reads "render until the next event's frame,
  *     apply it, continue":
@@ -284,6 +285,49 @@ static inline float cx_polyblamp(float t, float dt)
 		return 0.0f;
 	float u = 1.0f - d;
 	return u * u * u * (1.0f / 6.0f);
+}
+
+/* ---- random numbers ----------------------------------------------------------------------- */
+
+/* PCG32 (M. E. O'Neill, "PCG: A Family of Simple Fast Space-Efficient Statistically Good
+ * Algorithms for Random Number Generation", HMC-CS-2014-0905, 2014): the XSH-RR output of a
+ * 64-bit LCG with the paper's default increment. The state is one uint64_t a module keeps in
+ * its state blob, so a seeded module renders the same every time and no global generator is
+ * shared. */
+#define CX_PCG32_MULTIPLIER 6364136223846793005ull
+#define CX_PCG32_INCREMENT  1442695040888963407ull
+
+/* Returns 32 random bits and advances the state. */
+static inline uint32_t cx_pcg32(uint64_t *state)
+{
+	uint64_t x = *state;
+	*state = x * CX_PCG32_MULTIPLIER + CX_PCG32_INCREMENT;
+	uint32_t xorshifted = (uint32_t)(((x >> 18u) ^ x) >> 27u);
+	uint32_t rot = (uint32_t)(x >> 59u);
+	return (xorshifted >> rot) | (xorshifted << ((32u - rot) & 31u));
+}
+
+/* Starts the sequence of a seed (O'Neill's pcg32_srandom: step, add the seed, step). */
+static inline void cx_pcg32_seed(uint64_t *state, uint64_t seed)
+{
+	*state = 0;
+	(void)cx_pcg32(state);
+	*state += seed;
+	(void)cx_pcg32(state);
+}
+
+/* Returns a uniform float in [-1, 1) (multiples of 2^-31) and advances the state. */
+static inline float cx_pcg32_bipolar(uint64_t *state)
+{
+	return (float)(int32_t)cx_pcg32(state) * 0x1p-31f;
+}
+
+/* Returns a whole number uniform in [0, n), n >= 1 (D. Lemire, "Fast Random Integer Generation
+ * in an Interval", ACM TOMACS 29(1), 2019: the multiply-shift, without the rejection; bias below
+ * n / 2^32), and advances the state. */
+static inline uint32_t cx_pcg32_below(uint64_t *state, uint32_t n)
+{
+	return (uint32_t)(((uint64_t)cx_pcg32(state) * n) >> 32);
 }
 
 /* ---- the transport's grid ----------------------------------------------------------------- */

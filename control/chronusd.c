@@ -23,6 +23,12 @@
 #ifndef CX_MODULE_DIR_BUILD
 #define CX_MODULE_DIR_BUILD ""
 #endif
+#ifndef CX_TEMPLATE_DIR_SRC
+#define CX_TEMPLATE_DIR_SRC ""
+#endif
+#ifndef CX_TEMPLATE_DIR_INSTALL
+#define CX_TEMPLATE_DIR_INSTALL "/usr/local/share/chronus/templates"
+#endif
 #ifndef CX_MODULE_DIR_INSTALL
 #define CX_MODULE_DIR_INSTALL "/usr/local/lib/chronus/modules"
 #endif
@@ -67,22 +73,24 @@ static int write_port_file(const char *name, const char *listen, int port)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: chronusd [options]\n"
-	        "  -n, --name NAME      engine and JACK client name (default chronus)\n"
-	        "  -w, --workers N      worker processes (default: number of cores)\n"
-	        "  -p, --port N         OSC UDP port (default 57130)\n"
-	        "  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
-	        "  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
-	        "                       installed one)\n"
-	        "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
-	        "      --memory MIB     engine memory for instances (default 256)\n"
-	        "      --no-connect     do not connect to the system playback ports\n"
-	        "      --patches DIR    where save/load patch keep patches (default ./patches)\n"
-	        "      --samples DIR    where `sample` finds sound files (default ./samples)\n"
-	        "      --spin-us N      workers wake N us before each period and spin for it,\n"
-	        "                       sparing the callback a futex wake (default 150; 0: off)\n"
-	        "  -h, --help           this text\n");
+	fprintf(
+	    f,
+	    "usage: chronusd [options]\n"
+	    "  -n, --name NAME      engine and JACK client name (default chronus)\n"
+	    "  -w, --workers N      worker processes (default: number of cores)\n"
+	    "  -p, --port N         OSC UDP port (default 57130)\n"
+	    "  -l, --listen ADDR    address to listen on (default 127.0.0.1)\n"
+	    "  -m, --modules DIR    module folder (repeatable; default: the build's or the\n"
+	    "                       installed one)\n"
+	    "  -s, --server NAME    JACK server (default: $JACK_DEFAULT_SERVER or default)\n"
+	    "      --memory MIB     engine memory for instances (default 256)\n"
+	    "      --no-connect     do not connect to the system playback ports\n"
+	    "      --patches DIR    where save/load patch keep patches (default ./patches)\n"
+	    "      --samples DIR    where `sample` finds sound files (default ./samples)\n"
+	    "      --templates DIR  your templates, before the shipped ones (default ./templates)\n"
+	    "      --spin-us N      workers wake N us before each period and spin for it,\n"
+	    "                       sparing the callback a futex wake (default 150; 0: off)\n"
+	    "  -h, --help           this text\n");
 }
 
 int main(int argc, char **argv)
@@ -90,21 +98,15 @@ int main(int argc, char **argv)
 	cx_engine_config_t cfg = {.name = "chronus", .spin_us = -1};
 	const char *port = "57130", *listen = "127.0.0.1", *server = NULL;
 	int connect = 1;
-	const char *patches = NULL, *samples = NULL;
+	const char *patches = NULL, *samples = NULL, *templates = NULL;
 	static const struct option opts[] = {
-	    {"name", required_argument, 0, 'n'},
-	    {"workers", required_argument, 0, 'w'},
-	    {"port", required_argument, 0, 'p'},
-	    {"listen", required_argument, 0, 'l'},
-	    {"modules", required_argument, 0, 'm'},
-	    {"server", required_argument, 0, 's'},
-	    {"memory", required_argument, 0, 'M'},
-	    {"no-connect", no_argument, 0, 'N'},
-	    {"spin-us", required_argument, 0, 'S'},
-	    {"patches", required_argument, 0, 'P'},
-	    {"samples", required_argument, 0, 'A'},
-	    {"help", no_argument, 0, 'h'},
-	    {0, 0, 0, 0},
+	    {"name", required_argument, 0, 'n'},    {"workers", required_argument, 0, 'w'},
+	    {"port", required_argument, 0, 'p'},    {"listen", required_argument, 0, 'l'},
+	    {"modules", required_argument, 0, 'm'}, {"server", required_argument, 0, 's'},
+	    {"memory", required_argument, 0, 'M'},  {"no-connect", no_argument, 0, 'N'},
+	    {"spin-us", required_argument, 0, 'S'}, {"patches", required_argument, 0, 'P'},
+	    {"samples", required_argument, 0, 'A'}, {"templates", required_argument, 0, 'T'},
+	    {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "n:w:p:l:m:s:h", opts, NULL)) != -1) {
@@ -148,6 +150,9 @@ int main(int argc, char **argv)
 		case 'A':
 			samples = optarg;
 			break;
+		case 'T':
+			templates = optarg;
+			break;
 		case 'S': {
 			char *end;
 			long us = strtol(optarg, &end, 10);
@@ -185,6 +190,10 @@ int main(int argc, char **argv)
 	snprintf(pdir, sizeof pdir, "%s/patches", cwd);
 	snprintf(sdir, sizeof sdir, "%s/samples", cwd);
 	cx_command_configure(patches ? patches : pdir, cwd, samples ? samples : sdir);
+	char tdir[1100];
+	snprintf(tdir, sizeof tdir, "%s/templates", cwd);
+	cx_command_templates(templates ? templates : tdir, CX_TEMPLATE_DIR_SRC,
+	                     CX_TEMPLATE_DIR_INSTALL);
 
 	char err[512];
 	cx_engine_t *e;

@@ -16,6 +16,7 @@
 #include "loader.h"
 #include "record.h"
 #include "suggest.h"
+#include "template.h"
 
 #define ARGS_MAX      64
 #define LINE_MAX_     2048
@@ -25,6 +26,14 @@
 static char patch_dir[1024] = "patches";
 static char work_dir[1024] = ".";
 static char sample_dir[1024] = "samples";
+
+void cx_command_templates(const char *user_dir, const char *src_dir, const char *install_dir)
+{
+	struct stat st;
+	const char *shipped = src_dir && stat(src_dir, &st) == 0 ? src_dir : install_dir;
+	const char *dirs[2] = {user_dir && user_dir[0] ? user_dir : "templates", shipped};
+	cx_template_dirs(dirs, shipped ? 2 : 1);
+}
 
 void cx_command_configure(const char *pdir, const char *wdir, const char *sdir)
 {
@@ -194,16 +203,50 @@ static void json_type(cx_json_t *j, const cx_type_t *t, int brief)
 
 /* ---- commands --------------------------------------------------------------------------- */
 
+/* create TEMPLATE [NAME] [param=value ...]: a template instance (NAME defaults like a type's). */
+static int create_template(cx_cmd_t *c, const cx_template_t *t, const char *name, int argc,
+                           char **argv, int first)
+{
+	char made[CX_INSTANCE_NAME_MAX];
+	cx_instance_info_t info;
+	char ignore[512];
+	if (name) {
+		snprintf(made, sizeof made, "%s", name);
+	} else {
+		snprintf(made, sizeof made, "%s", t->name);
+		for (unsigned k = 2;
+		     (cx_tinst_find(made, NULL) ||
+		      cx_engine_instance(c->e, made, &info, ignore, sizeof ignore) == 0) &&
+		     k < 10000;
+		     k++)
+			snprintf(made, sizeof made, "%.20s%u", t->name, k);
+	}
+	if (cx_template_create(c->e, t, made, argv + first, argc - first, c->text, c->text_len))
+		return -1;
+	snprintf(c->text, c->text_len, "created %s %s (a template: info %s shows inside)", t->name,
+	         made, made);
+	if (c->data) {
+		cx_json_obj(c->data);
+		cx_json_kstr(c->data, "name", made);
+		cx_json_kstr(c->data, "template", t->name);
+		cx_json_end(c->data);
+	}
+	return 0;
+}
+
 static int cmd_create(cx_cmd_t *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return fail(c, "usage: create TYPE [NAME] [param=value ...]", NULL, NULL);
+		return fail(c, "usage: create TYPE|TEMPLATE [NAME] [param=value ...]", NULL, NULL);
 	const char *name = NULL;
 	int first = 2;
 	if (argc > 2 && !strchr(argv[2], '=')) {
 		name = argv[2];
 		first = 3;
 	}
+	const cx_template_t *t = type_named(c->e, argv[1]) ? NULL : cx_template_get(argv[1]);
+	if (t)
+		return create_template(c, t, name, argc, argv, first);
 	const char *names[ARGS_MAX];
 	float values[ARGS_MAX];
 	uint32_t n = 0;
@@ -218,10 +261,24 @@ static int cmd_create(cx_cmd_t *c, int argc, char **argv)
 			return -1;
 		n++;
 	}
+	if (name && cx_tinst_find(name, NULL))
+		return fail(c,
+		            "an instance named '%s' already exists; free it or pick another name",
+		            name, NULL);
 	char made[CX_INSTANCE_NAME_MAX];
 	if (cx_engine_create(c->e, argv[1], name, names, values, n, made, sizeof made, c->text,
-	                     c->text_len))
+	                     c->text_len)) {
+		const char *terr = cx_template_error(argv[1]);
+		if (terr) /* a template that does not parse: say why */
+			return fail(c, "%s", terr, NULL);
+		if (strstr(c->text, "unknown module type")) { /* templates are types too */
+			char list[512];
+			cx_template_list(list, sizeof list);
+			size_t l = strlen(c->text);
+			snprintf(c->text + l, c->text_len - l, "; templates: %s", list);
+		}
 		return -1;
+	}
 	snprintf(c->text, c->text_len, "created %s %s", argv[1], made);
 	if (c->data) {
 		cx_json_obj(c->data);
@@ -236,13 +293,29 @@ static int cmd_free(cx_cmd_t *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return fail(c, "usage: free NAME", NULL, NULL);
-	if (cx_engine_free(c->e, argv[1], c->text, c->text_len))
+	char owner[CX_INSTANCE_NAME_MAX];
+	if (cx_template_owner(argv[1], owner, sizeof owner))
+		return fail(c, "%s belongs to the template instance %s: free %s", argv[1], owner);
+	int t = cx_template_free(c->e, argv[1], c->text, c->text_len);
+	if (t == 0 && cx_engine_free(c->e, argv[1], c->text, c->text_len))
 		return -1;
 	snprintf(c->text, c->text_len, "freed %s", argv[1]);
 	return 0;
 }
 
 /* patch A > B > C (or patch A B): every link, or none when one fails. */
+/* The real port specs a chain element stands for: a template instance's port maps to its
+ * inner ports (a drum kit's output to every drum's). Returns the count, or -1 with text. */
+static int port_specs(cx_cmd_t *c, const char *spec, int output, char specs[][64], int max)
+{
+	int n = cx_template_port(spec, output, specs, max, c->text, c->text_len);
+	if (n == 0) {
+		snprintf(specs[0], 64, "%.63s", spec);
+		n = 1;
+	}
+	return n;
+}
+
 static int patch_chain(cx_cmd_t *c, int argc, char **argv, int patch)
 {
 	const char *chain[ARGS_MAX];
@@ -253,19 +326,37 @@ static int patch_chain(cx_cmd_t *c, int argc, char **argv, int patch)
 	if (n < 2)
 		return fail(c, "usage: %s SRC[.port] > DST[.port] [> ...]",
 		            patch ? "patch" : "unpatch", NULL);
-	for (int k = 0; k + 1 < n; k++) {
-		int rc =
-		    patch ? cx_engine_patch(c->e, chain[k], chain[k + 1], c->text, c->text_len)
-		          : cx_engine_unpatch(c->e, chain[k], chain[k + 1], c->text, c->text_len);
-		if (rc) {
-			char ignore[256];
-			for (int u = k - 1; u >= 0; u--) /* undo the links already made */
-				patch ? cx_engine_unpatch(c->e, chain[u], chain[u + 1], ignore,
-				                          sizeof ignore)
-				      : cx_engine_patch(c->e, chain[u], chain[u + 1], ignore,
-				                        sizeof ignore);
-			return -1;
+	/* Every link made is remembered, so a failure undoes them all. */
+	static char done_src[256][64], done_dst[256][64];
+	int done = 0, rc = 0;
+	for (int k = 0; k + 1 < n && !rc; k++) {
+		char src[CX_TPL_TARGETS_MAX][64], dst[CX_TPL_TARGETS_MAX][64];
+		int ns = port_specs(c, chain[k], 1, src, CX_TPL_TARGETS_MAX);
+		int nd = ns < 0 ? -1 : port_specs(c, chain[k + 1], 0, dst, CX_TPL_TARGETS_MAX);
+		if (ns < 0 || nd < 0) {
+			rc = -1;
+			break;
 		}
+		for (int i = 0; i < ns && !rc; i++)
+			for (int j = 0; j < nd && !rc; j++) {
+				rc = patch ? cx_engine_patch(c->e, src[i], dst[j], c->text,
+				                             c->text_len)
+				           : cx_engine_unpatch(c->e, src[i], dst[j], c->text,
+				                               c->text_len);
+				if (!rc && done < 256) {
+					snprintf(done_src[done], 64, "%s", src[i]);
+					snprintf(done_dst[done++], 64, "%s", dst[j]);
+				}
+			}
+	}
+	if (rc) {
+		char ignore[256];
+		for (int u = done - 1; u >= 0; u--)
+			patch ? cx_engine_unpatch(c->e, done_src[u], done_dst[u], ignore,
+			                          sizeof ignore)
+			      : cx_engine_patch(c->e, done_src[u], done_dst[u], ignore,
+			                        sizeof ignore);
+		return -1;
 	}
 	size_t o = (size_t)snprintf(c->text, c->text_len, "%s", patch ? "patched" : "unpatched");
 	for (int k = 0; k < n && o < c->text_len; k++)
@@ -343,8 +434,6 @@ static int set_one(cx_cmd_t *c, char *spec, const char *text, double over_s)
 	cx_instance_info_t info;
 	const cx_type_t *ty;
 	char *param;
-	char inst[CX_INSTANCE_NAME_MAX + CX_NAME_MAX + 2];
-	snprintf(inst, sizeof inst, "%s", spec);
 	if (target(c, spec, &info, &ty, &param))
 		return -1;
 	float v;
@@ -360,9 +449,51 @@ static int set_one(cx_cmd_t *c, char *spec, const char *text, double over_s)
 	return cx_engine_set(c->e, spec, param, v, c->frame, c->text, c->text_len);
 }
 
+/* Rewrites a template instance's "inst.param" (and its value through the param's aliases) to
+ * the inner instance's, in place in buf; 0 when not a template's (or translated), -1 error. */
+static int untemplate(cx_cmd_t *c, char *spec, size_t speclen, char *value, size_t vlen)
+{
+	char inst[CX_INSTANCE_NAME_MAX], real[64], rparam[64], rvalue[64];
+	const char *dot = strchr(spec, '.');
+	if (!dot || (size_t)(dot - spec) >= sizeof inst)
+		return 0;
+	snprintf(inst, sizeof inst, "%.*s", (int)(dot - spec), spec);
+	int r = cx_template_param(inst, dot + 1, value, real, sizeof real, rparam, sizeof rparam,
+	                          rvalue, sizeof rvalue, c->text, c->text_len);
+	if (r <= 0)
+		return r;
+	snprintf(spec, speclen, "%s.%s", real, rparam);
+	if (value)
+		snprintf(value, vlen, "%s", rvalue);
+	return 0;
+}
+
 static int cmd_set(cx_cmd_t *c, int argc, char **argv)
 {
 	double over = 0.0;
+	/* Template parameters first: b1.cutoff=500 becomes b1_filt.cutoff=500. */
+	static char specs[ARGS_MAX][128], vals[ARGS_MAX][64];
+	if ((argc == 3 || argc == 5) && !strchr(argv[1], '=')) {
+		snprintf(specs[1], sizeof specs[1], "%s", argv[1]);
+		snprintf(vals[1], sizeof vals[1], "%s", argv[2]);
+		if (untemplate(c, specs[1], sizeof specs[1], vals[1], sizeof vals[1]))
+			return -1;
+		argv[1] = specs[1];
+		argv[2] = vals[1];
+	} else {
+		for (int a = 1; a < argc && a < ARGS_MAX; a++) {
+			char *eq = strchr(argv[a], '=');
+			if (!eq)
+				continue;
+			snprintf(specs[a], sizeof specs[a], "%.*s", (int)(eq - argv[a]), argv[a]);
+			snprintf(vals[a], sizeof vals[a], "%s", eq + 1);
+			if (untemplate(c, specs[a], sizeof specs[a], vals[a], sizeof vals[a]))
+				return -1;
+			size_t l = strlen(specs[a]);
+			snprintf(specs[a] + l, sizeof specs[a] - l, "=%s", vals[a]);
+			argv[a] = specs[a];
+		}
+	}
 	if (argc == 5 && strcmp(argv[3], "over") == 0) {
 		over = duration_s(argv[4]);
 		if (over <= 0.0 || over > 3600.0)
@@ -417,19 +548,36 @@ static int cmd_set(cx_cmd_t *c, int argc, char **argv)
 	return 0;
 }
 
+/* A gate or trigger input's real "inst" and port (NULL: the first gate input), through a
+ * template's inputs. Returns 0, or -1 with text. */
+static int gate_target(cx_cmd_t *c, char *spec, char *inst, size_t ilen, const char **port)
+{
+	char specs[CX_TPL_TARGETS_MAX][64];
+	int n = cx_template_port(spec, 0, specs, CX_TPL_TARGETS_MAX, c->text, c->text_len);
+	if (n < 0)
+		return -1;
+	static char real[64];
+	snprintf(real, sizeof real, "%s", n > 0 ? specs[0] : spec);
+	char *dot = strchr(real, '.');
+	if (dot)
+		*dot++ = 0;
+	snprintf(inst, ilen, "%.31s", real);
+	*port = dot;
+	return 0;
+}
+
 static int cmd_gate(cx_cmd_t *c, int argc, char **argv)
 {
 	if (argc != 3)
 		return fail(c, "usage: gate INSTANCE[.port] 1|0", NULL, NULL);
-	char *dot = strchr(argv[1], '.');
-	if (dot)
-		*dot++ = 0;
+	char inst[CX_INSTANCE_NAME_MAX];
+	const char *port;
 	float v;
-	if (cx_command_value(c->e, NULL, "", argv[2], &v, c->text, c->text_len) ||
-	    cx_engine_gate(c->e, argv[1], dot, v, c->frame, c->text, c->text_len))
+	if (gate_target(c, argv[1], inst, sizeof inst, &port) ||
+	    cx_command_value(c->e, NULL, "", argv[2], &v, c->text, c->text_len) ||
+	    cx_engine_gate(c->e, inst, port, v, c->frame, c->text, c->text_len))
 		return -1;
-	snprintf(c->text, c->text_len, "gate %s%s%s %g", argv[1], dot ? "." : "", dot ? dot : "",
-	         (double)v);
+	snprintf(c->text, c->text_len, "gate %s %g", argv[1], (double)v);
 	return 0;
 }
 
@@ -437,10 +585,10 @@ static int cmd_trig(cx_cmd_t *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return fail(c, "usage: trig INSTANCE[.port]", NULL, NULL);
-	char *dot = strchr(argv[1], '.');
-	if (dot)
-		*dot++ = 0;
-	if (cx_engine_trig(c->e, argv[1], dot, c->frame, c->text, c->text_len))
+	char inst[CX_INSTANCE_NAME_MAX];
+	const char *port;
+	if (gate_target(c, argv[1], inst, sizeof inst, &port) ||
+	    cx_engine_trig(c->e, inst, port, c->frame, c->text, c->text_len))
 		return -1;
 	snprintf(c->text, c->text_len, "trig %s", argv[1]);
 	return 0;
@@ -458,13 +606,42 @@ static int cmd_tempo(cx_cmd_t *c, int argc, char **argv)
 	return 0;
 }
 
+static int make_heard(cx_cmd_t *c, const char *voice, char *note, size_t nlen);
+
 static int cmd_play(cx_cmd_t *c, int argc, char **argv)
 {
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "all") != 0))
 		return fail(c, "usage: play [all]", NULL, NULL);
-	if (cx_engine_transport(c->e, CX_TRANSPORT_PLAY, 0.0, c->frame, c->text, c->text_len))
+	if (argc == 1) {
+		if (cx_engine_transport(c->e, CX_TRANSPORT_PLAY, 0.0, c->frame, c->text,
+		                        c->text_len))
+			return -1;
+		snprintf(c->text, c->text_len, "playing from beat 0");
+		return 0;
+	}
+	/* play all: every voice a sequence drives is heard; the transport runs (it goes on
+	 * where it is when already playing, so a voice joins in time). */
+	static cx_cable_info_t cables[CX_CONNECTIONS_MAX];
+	uint32_t nc = cx_engine_cables(c->e, cables, CX_CONNECTIONS_MAX);
+	char note[1024] = "";
+	int voices = 0;
+	for (uint32_t k = 0; k < nc && k < CX_CONNECTIONS_MAX; k++) {
+		if (strcmp(cx_engine_type(c->e, cables[k].src_type)->name, "seq") != 0)
+			continue;
+		char voice[CX_INSTANCE_NAME_MAX];
+		if (!cx_template_owner(cables[k].dst, voice, sizeof voice))
+			snprintf(voice, sizeof voice, "%s", cables[k].dst);
+		if (make_heard(c, voice, note, sizeof note))
+			return -1;
+		voices++;
+	}
+	cx_status_t st;
+	cx_engine_status(c->e, &st);
+	if (!st.playing &&
+	    cx_engine_transport(c->e, CX_TRANSPORT_PLAY, 0.0, c->frame, c->text, c->text_len))
 		return -1;
-	snprintf(c->text, c->text_len, "playing");
+	snprintf(c->text, c->text_len, "playing all: %d sequenced input%s%s", voices,
+	         voices == 1 ? "" : "s", note);
 	return 0;
 }
 
@@ -536,18 +713,105 @@ static int seq_apply(cx_cmd_t *c, const char *seqname, const char **names, const
 	return 0;
 }
 
-static int cmd_sequence(cx_cmd_t *c, int argc, char **argv)
+/* The real input specs a sequencer drives on tgt (an instance, a template instance, or
+ * tgt.port): role "gate" (a gate or trigger) or "pitch". Returns the count (0: none), -1. */
+static int voice_inputs(cx_cmd_t *c, const char *tgt, const char *role, char specs[][64], int max)
 {
-	static const char *usage = "sequence INSTANCE: x...x... (x a hit, . a rest, up to 16)";
-	char tgt[CX_INSTANCE_NAME_MAX], pat[256];
-	if (split_target(c, argc, argv, tgt, sizeof tgt, pat, sizeof pat, usage))
-		return -1;
+	if (strchr(tgt, '.'))
+		return port_specs(c, tgt, 0, specs, max);
+	const cx_template_t *t;
+	if (cx_tinst_find(tgt, &t)) {
+		int pick = -1;
+		for (int i = 0; i < t->ninputs && pick < 0; i++)
+			if (!strcmp(t->inputs[i].name, role) ||
+			    (!strcmp(role, "gate") && !strcmp(t->inputs[i].name, "trig")))
+				pick = i;
+		if (pick < 0 && !strcmp(role, "gate") && t->ninputs)
+			pick = 0;
+		if (pick < 0)
+			return 0;
+		char spec[96];
+		snprintf(spec, sizeof spec, "%s.%s", tgt, t->inputs[pick].name);
+		return port_specs(c, spec, 0, specs, max);
+	}
 	cx_instance_info_t info;
 	if (cx_engine_instance(c->e, tgt, &info, c->text, c->text_len))
 		return -1;
 	const cx_type_t *ty = cx_engine_type(c->e, info.type);
-	int g = first_gate_input(ty);
-	if (g < 0)
+	int in = !strcmp(role, "gate") ? first_gate_input(ty) : input_index(ty, role);
+	if (in < 0)
+		return 0;
+	snprintf(specs[0], 64, "%.31s.%.23s", tgt, ty->ins[in].name);
+	return 1;
+}
+
+/* Whether the real output spec "inst[.port]" has a cable. */
+static int output_used(cx_cmd_t *c, const char *spec)
+{
+	char inst[CX_INSTANCE_NAME_MAX];
+	const char *dot = strchr(spec, '.');
+	snprintf(inst, sizeof inst, "%.*s", (int)(dot ? (size_t)(dot - spec) : strlen(spec)), spec);
+	cx_instance_info_t info;
+	char err[512];
+	if (cx_engine_instance(c->e, inst, &info, err, sizeof err))
+		return 1;
+	const cx_type_t *ty = cx_engine_type(c->e, info.type);
+	uint32_t port = 0;
+	for (uint32_t p = 0; dot && p < ty->out_count; p++)
+		if (!strcmp(ty->outs[p].name, dot + 1))
+			port = p;
+	static cx_cable_info_t cables[CX_CONNECTIONS_MAX];
+	uint32_t n = cx_engine_cables(c->e, cables, CX_CONNECTIONS_MAX);
+	for (uint32_t k = 0; k < n && k < CX_CONNECTIONS_MAX; k++)
+		if (!strcmp(cables[k].src, inst) && cables[k].src_port == port)
+			return 1;
+	return 0;
+}
+
+/* Makes a voice heard: when its default output goes nowhere, patches it to out. Appends what
+ * it did to note. Returns 0 or -1. */
+static int make_heard(cx_cmd_t *c, const char *voice, char *note, size_t nlen)
+{
+	char specs[CX_TPL_TARGETS_MAX][64];
+	int n = port_specs(c, voice, 1, specs, CX_TPL_TARGETS_MAX);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (output_used(c, specs[i]))
+			return 0;
+	cx_instance_info_t info;
+	char err[512];
+	if (cx_engine_instance(c->e, "out", &info, err, sizeof err))
+		return 0; /* no out to reach */
+	for (int i = 0; i < n; i++)
+		if (cx_engine_patch(c->e, specs[i], "out", c->text, c->text_len))
+			return -1;
+	size_t l = strlen(note);
+	snprintf(note + l, nlen - l, "; %s > out, to be heard", voice);
+	return 0;
+}
+
+/* seq name for a target: "kick" -> kick_seq, "kit.snare" -> kit_snare_seq. */
+static void seq_name(const char *tgt, const char *suffix, char *out, size_t len)
+{
+	snprintf(out, len, "%.20s%s", tgt, suffix);
+	for (char *p = out; *p; p++)
+		if (*p == '.')
+			*p = '_';
+}
+
+static int cmd_sequence(cx_cmd_t *c, int argc, char **argv)
+{
+	static const char *usage =
+	    "sequence INSTANCE[.input]: x...x... (x a hit, . a rest, up to 16)";
+	char tgt[CX_INSTANCE_NAME_MAX + CX_NAME_MAX + 2], pat[256];
+	if (split_target(c, argc, argv, tgt, sizeof tgt, pat, sizeof pat, usage))
+		return -1;
+	char ins[CX_TPL_TARGETS_MAX][64];
+	int nin = voice_inputs(c, tgt, "gate", ins, CX_TPL_TARGETS_MAX);
+	if (nin < 0)
+		return -1;
+	if (nin == 0)
 		return fail(c, "%s has no gate or trigger input to sequence", tgt, NULL);
 	const char *names[2 + SEQ_STEPS_MAX];
 	float values[2 + SEQ_STEPS_MAX];
@@ -573,15 +837,20 @@ static int cmd_sequence(cx_cmd_t *c, int argc, char **argv)
 		return fail(c, "usage: %s", usage, NULL);
 	names[0] = "steps", values[0] = (float)steps;
 	names[1] = "div", values[1] = 4.0f;
-	char seqname[CX_INSTANCE_NAME_MAX], from[64], to[64];
-	snprintf(seqname, sizeof seqname, "%.20s_seq", tgt);
+	char seqname[CX_INSTANCE_NAME_MAX], from[64];
+	seq_name(tgt, "_seq", seqname, sizeof seqname);
 	snprintf(from, sizeof from, "%s.gate", seqname);
-	snprintf(to, sizeof to, "%s.%s", tgt, ty->ins[g].name);
-	const char *links[2] = {from, to};
-	if (seq_apply(c, seqname, names, values, 2 + steps, links, 2))
+	const char *links[2 * CX_TPL_TARGETS_MAX];
+	for (int i = 0; i < nin; i++)
+		links[2 * i] = from, links[2 * i + 1] = ins[i];
+	if (seq_apply(c, seqname, names, values, 2 + steps, links, 2u * (uint32_t)nin))
 		return -1;
-	snprintf(c->text, c->text_len, "sequence %s: %u steps, %u hits, 16ths (%s > %s)", tgt,
-	         steps, hits, from, to);
+	char voice[CX_INSTANCE_NAME_MAX], note[256] = "";
+	snprintf(voice, sizeof voice, "%.*s", (int)strcspn(tgt, "."), tgt);
+	if (make_heard(c, voice, note, sizeof note))
+		return -1;
+	snprintf(c->text, c->text_len, "sequence %s: %u steps, %u hits, 16ths (%s > %s)%s", tgt,
+	         steps, hits, from, ins[0], note);
 	return 0;
 }
 
@@ -591,16 +860,18 @@ static int cmd_melody(cx_cmd_t *c, int argc, char **argv)
 	char tgt[CX_INSTANCE_NAME_MAX], notes[512];
 	if (split_target(c, argc, argv, tgt, sizeof tgt, notes, sizeof notes, usage))
 		return -1;
-	cx_instance_info_t info;
-	if (cx_engine_instance(c->e, tgt, &info, c->text, c->text_len))
+	char pins[CX_TPL_TARGETS_MAX][64], gins[CX_TPL_TARGETS_MAX][64];
+	int np = voice_inputs(c, tgt, "pitch", pins, CX_TPL_TARGETS_MAX);
+	if (np < 0)
 		return -1;
-	const cx_type_t *ty = cx_engine_type(c->e, info.type);
-	int pin = input_index(ty, "pitch");
-	if (pin < 0)
+	if (np == 0)
 		return fail(c,
-		            "%s (%s) has no pitch input; melody plays a module with one, "
-		            "such as vco",
-		            tgt, ty->name);
+		            "%s has no pitch input; melody plays a voice with one, such as vco or "
+		            "the bass template",
+		            tgt, NULL);
+	int ng = voice_inputs(c, tgt, "gate", gins, CX_TPL_TARGETS_MAX);
+	if (ng < 0 || (ng == 1 && !strcmp(gins[0], pins[0])))
+		ng = 0; /* a voice whose first input is its pitch has no gate of its own */
 	const char *names[3 + 2 * SEQ_STEPS_MAX];
 	float values[3 + 2 * SEQ_STEPS_MAX];
 	static char pname[SEQ_STEPS_MAX][8], gname[SEQ_STEPS_MAX][8];
@@ -625,26 +896,153 @@ static int cmd_melody(cx_cmd_t *c, int argc, char **argv)
 	names[0] = "steps", values[0] = (float)steps;
 	names[1] = "div", values[1] = 1.0f;
 	names[2] = "length", values[2] = 0.9f;
-	char seqname[CX_INSTANCE_NAME_MAX], pf[64], pt[64], gf[64], gt[64];
-	snprintf(seqname, sizeof seqname, "%.20s_mel", tgt);
+	char seqname[CX_INSTANCE_NAME_MAX], pf[64], gf[64];
+	seq_name(tgt, "_mel", seqname, sizeof seqname);
 	snprintf(pf, sizeof pf, "%s.pitch", seqname);
-	snprintf(pt, sizeof pt, "%s.pitch", tgt);
-	int g = first_gate_input(ty);
 	snprintf(gf, sizeof gf, "%s.gate", seqname);
-	snprintf(gt, sizeof gt, "%s.%s", tgt, g >= 0 ? ty->ins[g].name : "");
-	const char *links[4] = {pf, pt, gf, gt};
-	/* The pitch input adds to log2(freq): freq at C4 makes the notes play as named. */
-	int fp = param_index(ty, "freq");
-	if (fp >= 0 &&
-	    cx_engine_set(c->e, tgt, "freq", C4_HZ, CX_FRAME_CHECK, c->text, c->text_len))
+	const char *links[4 * CX_TPL_TARGETS_MAX];
+	uint32_t nl = 0;
+	for (int i = 0; i < np; i++)
+		links[nl++] = pf, links[nl++] = pins[i];
+	for (int i = 0; i < ng; i++)
+		links[nl++] = gf, links[nl++] = gins[i];
+	/* The pitch input adds to log2(freq): freq at C4 makes the notes sound as named. */
+	char fspec[96], fval[32] = "261.6256";
+	snprintf(fspec, sizeof fspec, "%s.freq", tgt);
+	char err[512];
+	int has_freq = untemplate(c, fspec, sizeof fspec, fval, sizeof fval) == 0;
+	if (has_freq) {
+		char inst[64];
+		snprintf(inst, sizeof inst, "%.*s", (int)strcspn(fspec, "."), fspec);
+		has_freq =
+		    cx_engine_set(c->e, inst, "freq", C4_HZ, CX_FRAME_CHECK, err, sizeof err) == 0;
+		if (has_freq && seq_apply(c, seqname, names, values, n, links, nl))
+			return -1;
+		if (has_freq)
+			cx_engine_set(c->e, inst, "freq", C4_HZ, c->frame, err, sizeof err);
+	}
+	if (!has_freq && seq_apply(c, seqname, names, values, n, links, nl))
 		return -1;
-	if (seq_apply(c, seqname, names, values, n, links, g >= 0 ? 4u : 2u))
+	char note[256] = "";
+	if (make_heard(c, tgt, note, sizeof note))
 		return -1;
-	char err[256];
-	if (fp >= 0)
-		cx_engine_set(c->e, tgt, "freq", C4_HZ, c->frame, err, sizeof err);
-	snprintf(c->text, c->text_len, "melody %s: %u notes, one a beat (%s > %s%s)", tgt, steps,
-	         pf, pt, fp >= 0 ? "; its freq set to C4 so the notes sound as named" : "");
+	snprintf(c->text, c->text_len, "melody %s: %u notes, one a beat (%s > %s)%s%s", tgt, steps,
+	         pf, pins[0], has_freq ? "; freq at C4 so the notes sound as named" : "", note);
+	return 0;
+}
+
+/* add EFFECT to NAME [param=value ...]: the effect goes between NAME's output and wherever it
+ * went (out, when nowhere); amount=A sets its wet/dry mix. All or nothing. */
+static int cmd_add(cx_cmd_t *c, int argc, char **argv)
+{
+	if (argc < 4 || strcmp(argv[2], "to") != 0)
+		return fail(c, "usage: add EFFECT to NAME [amount=0..1] [param=value ...]", NULL,
+		            NULL);
+	const cx_type_t *fx = type_named(c->e, argv[1]);
+	if (!fx || !fx->in_count || !fx->out_count)
+		return fail(c,
+		            "'%s' is not an effect with an input and an output (try reverb, "
+		            "delay, chorus, drive)",
+		            argv[1], NULL);
+	char src[CX_TPL_TARGETS_MAX][64];
+	int ns = port_specs(c, argv[3], 1, src, CX_TPL_TARGETS_MAX);
+	if (ns < 0)
+		return -1;
+	const char *names[ARGS_MAX];
+	float values[ARGS_MAX];
+	uint32_t n = 0;
+	for (int a = 4; a < argc; a++) {
+		char *eq = strchr(argv[a], '=');
+		if (!eq || eq == argv[a])
+			return fail(c, "expected param=value, got '%s'", argv[a], NULL);
+		*eq = 0;
+		names[n] = argv[a];
+		if (!strcmp(argv[a], "amount")) { /* the effect's wet/dry, whatever it calls it */
+			const char *mix = param_index(fx, "mix") >= 0      ? "mix"
+			                  : param_index(fx, "wet") >= 0    ? "wet"
+			                  : param_index(fx, "amount") >= 0 ? "amount"
+			                                                   : NULL;
+			if (!mix)
+				return fail(c, "%s has no mix to set with amount", fx->name, NULL);
+			names[n] = mix;
+		}
+		if (cx_command_value(c->e, fx->name, names[n], eq + 1, &values[n], c->text,
+		                     c->text_len))
+			return -1;
+		n++;
+	}
+	/* Where NAME's output goes now. */
+	static cx_cable_info_t cables[CX_CONNECTIONS_MAX];
+	uint32_t nc = cx_engine_cables(c->e, cables, CX_CONNECTIONS_MAX);
+	static char moved_src[64][64], moved_dst[64][64];
+	int nm = 0;
+	for (int i = 0; i < ns; i++) {
+		char inst[CX_INSTANCE_NAME_MAX];
+		const char *dot = strchr(src[i], '.');
+		snprintf(inst, sizeof inst, "%.*s",
+		         (int)(dot ? (size_t)(dot - src[i]) : strlen(src[i])), src[i]);
+		for (uint32_t k = 0; k < nc && k < CX_CONNECTIONS_MAX && nm < 64; k++) {
+			const cx_type_t *st = cx_engine_type(c->e, cables[k].src_type);
+			const char *sp = st->outs[cables[k].src_port].name;
+			if (strcmp(cables[k].src, inst) ||
+			    (dot ? strcmp(sp, dot + 1) : cables[k].src_port))
+				continue;
+			snprintf(moved_src[nm], 64, "%.31s.%.23s", inst, sp);
+			snprintf(
+			    moved_dst[nm++], 64, "%.31s.%.23s", cables[k].dst,
+			    cx_engine_type(c->e, cables[k].dst_type)->ins[cables[k].dst_port].name);
+		}
+	}
+	char made[CX_INSTANCE_NAME_MAX], err[512];
+	if (cx_engine_create(c->e, fx->name, NULL, names, values, n, made, sizeof made, c->text,
+	                     c->text_len))
+		return -1;
+	char fin[64], fout[64];
+	snprintf(fin, sizeof fin, "%.31s.%.23s", made, fx->ins[0].name);
+	snprintf(fout, sizeof fout, "%.31s.%.23s", made, fx->outs[0].name);
+	int rc = 0;
+	for (int i = 0; i < nm && !rc; i++)
+		rc = cx_engine_unpatch(c->e, moved_src[i], moved_dst[i], c->text, c->text_len);
+	for (int i = 0; i < ns && !rc; i++)
+		rc = cx_engine_patch(c->e, src[i], fin, c->text, c->text_len);
+	int nd = 0;
+	for (int i = 0; i < nm && !rc; i++) { /* each destination once */
+		int seen = 0;
+		for (int j = 0; j < i; j++)
+			seen |= !strcmp(moved_dst[j], moved_dst[i]);
+		if (!seen &&
+		    !(rc = cx_engine_patch(c->e, fout, moved_dst[i], c->text, c->text_len)))
+			nd++;
+	}
+	if (!rc && !nm)
+		rc = cx_engine_patch(c->e, fout, "out", c->text, c->text_len);
+	if (rc) { /* put it back as it was */
+		char why[1024];
+		snprintf(why, sizeof why, "%s", c->text);
+		cx_engine_free(c->e, made, err, sizeof err);
+		for (int i = 0; i < nm; i++)
+			cx_engine_patch(c->e, moved_src[i], moved_dst[i], err, sizeof err);
+		snprintf(c->text, c->text_len, "add %s to %s failed: %s; nothing changed", fx->name,
+		         argv[3], why);
+		return -1;
+	}
+	snprintf(c->text, c->text_len, "added %s %s after %s (%s > %s > %s)", fx->name, made,
+	         argv[3], argv[3], made, nm ? moved_dst[0] : "out");
+	return 0;
+}
+
+/* define NAME: line; line; ... -- a template, written to the templates folder. */
+static int cmd_define(cx_cmd_t *c, int argc, char **argv)
+{
+	static const char *usage = "define NAME: create vco osc; ...; output out = osc.out";
+	char name[CX_NAME_MAX + 2], body[CX_TPL_BODY_MAX];
+	if (split_target(c, argc, argv, name, sizeof name, body, sizeof body, usage))
+		return -1;
+	if (type_named(c->e, name))
+		return fail(c, "'%s' is a module type; a template needs another name", name, NULL);
+	if (cx_template_define(name, body, c->text, c->text_len))
+		return -1;
+	snprintf(c->text, c->text_len, "defined template %s: create %s NAME to use it", name, name);
 	return 0;
 }
 
@@ -652,6 +1050,14 @@ static int cmd_list(cx_cmd_t *c, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	cx_engine_list(c->e, c->text, c->text_len);
+	for (int i = 0; i < cx_tinst_count(); i++) { /* template instances, and what they hold */
+		const cx_template_t *t;
+		const char *name = cx_tinst_name(i, &t);
+		size_t l = strlen(c->text);
+		if (name && l < c->text_len)
+			snprintf(c->text + l, c->text_len - l, "; %s is a %s (%s_*)", name, t->name,
+			         name);
+	}
 	if (!c->data)
 		return 0;
 	static cx_instance_info_t insts[CX_INSTANCES_MAX];
@@ -681,6 +1087,19 @@ static int cmd_list(cx_cmd_t *c, int argc, char **argv)
 		cx_json_obj(j);
 		cx_json_kstr(j, "from", a);
 		cx_json_kstr(j, "to", b);
+		cx_json_end(j);
+	}
+	cx_json_aend(j);
+	cx_json_key(j, "templates");
+	cx_json_arr(j);
+	for (int i = 0; i < cx_tinst_count(); i++) {
+		const cx_template_t *t;
+		const char *name = cx_tinst_name(i, &t);
+		if (!name)
+			continue;
+		cx_json_obj(j);
+		cx_json_kstr(j, "name", name);
+		cx_json_kstr(j, "template", t->name);
 		cx_json_end(j);
 	}
 	cx_json_aend(j);
@@ -814,6 +1233,9 @@ static int describe(cx_cmd_t *c, int argc, char **argv, int ports_only)
 
 static int cmd_info(cx_cmd_t *c, int argc, char **argv)
 {
+	if (argc == 2 && !type_named(c->e, argv[1]) &&
+	    cx_template_info(c->e, argv[1], c->text, c->text_len, c->data) == 0)
+		return 0; /* a template instance or a template */
 	return describe(c, argc, argv, 0);
 }
 
@@ -826,6 +1248,10 @@ static int cmd_types(cx_cmd_t *c, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	cx_engine_types(c->e, c->text, c->text_len);
+	char tpls[1024];
+	cx_template_list(tpls, sizeof tpls);
+	size_t l = strlen(c->text);
+	snprintf(c->text + l, c->text_len - l, "; templates: %s", tpls);
 	if (!c->data)
 		return 0;
 	cx_json_obj(c->data);
@@ -833,6 +1259,12 @@ static int cmd_types(cx_cmd_t *c, int argc, char **argv)
 	cx_json_arr(c->data);
 	for (uint32_t t = 0; t < cx_engine_type_count(c->e); t++)
 		json_type(c->data, cx_engine_type(c->e, t), 1);
+	cx_json_aend(c->data);
+	cx_json_key(c->data, "templates");
+	cx_json_arr(c->data);
+	for (char *tok = strtok(tpls, ", "); tok; tok = strtok(NULL, ", "))
+		if (strcmp(tok, "none") != 0)
+			cx_json_str(c->data, tok);
 	cx_json_aend(c->data);
 	cx_json_end(c->data);
 	return 0;
@@ -938,10 +1370,20 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 	cx_engine_status(e, &st);
 	size_t n = (size_t)snprintf(buf, cap, "# chronus patch: a script of commands\ntempo %g\n",
 	                            st.tempo_bpm);
+	/* Template instances first: their create line makes their inner instances and cables. */
+	for (int i = 0; i < cx_tinst_count() && n < cap; i++) {
+		const cx_template_t *t;
+		const char *name = cx_tinst_name(i, &t);
+		if (name)
+			n += (size_t)snprintf(buf + n, cap - n, "create %s %s\n", t->name, name);
+	}
 	for (uint32_t i = 0; i < ni && n < cap; i++) {
 		const cx_type_t *ty = cx_engine_type(e, insts[i].type);
-		/* The built-in out exists in every engine: only its changed values are saved. */
-		int is_out = strcmp(insts[i].name, "out") == 0 && strcmp(ty->name, "out") == 0;
+		char owner[CX_INSTANCE_NAME_MAX];
+		/* The built-in out exists in every engine, a template's inner instances exist once
+		 * it is created: only their changed values are saved. */
+		int is_out = (strcmp(insts[i].name, "out") == 0 && strcmp(ty->name, "out") == 0) ||
+		             cx_template_owner(insts[i].name, owner, sizeof owner);
 		if (!is_out)
 			n += (size_t)snprintf(buf + n, cap - n, "create %s %s", ty->name,
 			                      insts[i].name);
@@ -952,8 +1394,9 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 			if (is_out && !changed)
 				n += (size_t)snprintf(buf + n, cap - n, "set");
 			char num[32];
-			n += (size_t)snprintf(buf + n, cap - n, " %s%s%s=%s", is_out ? "out" : "",
-			                      is_out ? "." : "", ty->params[p].name,
+			n += (size_t)snprintf(buf + n, cap - n, " %s%s%s=%s",
+			                      is_out ? insts[i].name : "", is_out ? "." : "",
+			                      ty->params[p].name,
 			                      exact(insts[i].params[p], num, sizeof num));
 			changed = 1;
 		}
@@ -967,12 +1410,17 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 				                      exact(insts[i].inputs[p], num, sizeof num));
 			}
 	}
-	for (uint32_t k = 0; k < nc && n < cap; k++)
+	for (uint32_t k = 0; k < nc && n < cap; k++) {
+		char o1[CX_INSTANCE_NAME_MAX], o2[CX_INSTANCE_NAME_MAX];
+		if (cx_template_owner(cables[k].src, o1, sizeof o1) &&
+		    cx_template_owner(cables[k].dst, o2, sizeof o2) && !strcmp(o1, o2))
+			continue; /* inside one template instance: its create line makes it */
 		n += (size_t)snprintf(
 		    buf + n, cap - n, "patch %s.%s > %s.%s\n", cables[k].src,
 		    cx_engine_type(e, cables[k].src_type)->outs[cables[k].src_port].name,
 		    cables[k].dst,
 		    cx_engine_type(e, cables[k].dst_type)->ins[cables[k].dst_port].name);
+	}
 	return n < cap ? n : cap;
 }
 
@@ -1024,6 +1472,7 @@ static int cmd_save(cx_cmd_t *c, int argc, char **argv)
 /* Frees every instance but the built-in out, and sets out back to its defaults. */
 static void clear_patch(cx_engine_t *e)
 {
+	cx_tinst_clear();
 	static cx_instance_info_t insts[CX_INSTANCES_MAX];
 	uint32_t ni = cx_engine_instances(e, insts, CX_INSTANCES_MAX);
 	char err[256];
@@ -1228,12 +1677,18 @@ const cx_command_t cx_commands[] = {
      "hold an input's level (default: its first gate input)", cmd_gate, 1},
     {"trig", "input", "trig INSTANCE[.port]", "pulse a gate input high for 1 ms", cmd_trig, 1},
     {"tempo", "number", "tempo BPM", "the transport's tempo, 20 to 999", cmd_tempo, 1},
-    {"play", "'all'?", "play", "start the transport from beat 0 (sequences play)", cmd_play, 1},
+    {"play", "'all'?", "play [all]",
+     "start the transport from beat 0; play all: every sequenced voice heard, joining in time",
+     cmd_play, 1},
     {"stop", "", "stop", "stop the transport", cmd_stop, 1},
     {"sequence", "instance word*", "sequence INST: x...x...x...x...",
      "16th-note gates into INST from a step sequencer (x a hit, . a rest)", cmd_sequence, 1},
     {"melody", "instance word*", "melody INST: C2 C2 G2 Eb2",
      "one note a beat into INST's pitch input (. a rest)", cmd_melody, 1},
+    {"add", "type 'to' instance assign*", "add EFFECT to NAME [amount=0..1] [param=value ...]",
+     "insert an effect after NAME's output (amount: its wet/dry mix)", cmd_add, 1},
+    {"define", "word word*", "define NAME: create vco osc; ...; output out = osc.out",
+     "make a template: lines of a patch with param/input/output declarations", cmd_define, 1},
     {"list", "", "list", "instances and cables", cmd_list, 0},
     {"info", "instance", "info INSTANCE|TYPE", "parameters, ports and cables", cmd_info, 0},
     {"ports", "instance", "ports INSTANCE", "inputs and outputs with their cables", cmd_ports, 0},

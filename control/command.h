@@ -48,6 +48,10 @@ extern const cx_command_t cx_commands[];
  * keeps a default (./patches, ./samples, .). Call once at start. */
 void cx_command_configure(const char *patch_dir, const char *work_dir, const char *sample_dir);
 
+/* Sets the template folders: user_dir (where `define` writes; NULL: ./templates), then the
+ * templates shipped with chronus (the source tree's when it is there, else the installed). */
+void cx_command_templates(const char *user_dir, const char *src_dir, const char *install_dir);
+
 /* Runs one line at frame (0: as soon as possible). Returns 0 with reply ("created vco lead"),
  * -1 with reply holding the reason, or 1 for a blank line or a comment. */
 int cx_command_line(cx_engine_t *e, const char *line, uint64_t frame, char *reply, size_t len);

@@ -20,6 +20,12 @@
 #include "record.h"
 #include "engine.h"
 
+#ifndef CX_TEMPLATE_DIR_SRC
+#define CX_TEMPLATE_DIR_SRC ""
+#endif
+#ifndef CX_TEMPLATE_DIR_INSTALL
+#define CX_TEMPLATE_DIR_INSTALL "/usr/local/share/chronus/templates"
+#endif
 #ifndef CX_MODULE_DIR_BUILD
 #define CX_MODULE_DIR_BUILD ""
 #endif
@@ -170,6 +176,7 @@ int main(int argc, char **argv)
 	}
 	if (!cfg.module_dir_count && CX_MODULE_DIR_BUILD[0])
 		cfg.module_dirs[cfg.module_dir_count++] = CX_MODULE_DIR_BUILD;
+	cx_command_templates(NULL, CX_TEMPLATE_DIR_SRC, CX_TEMPLATE_DIR_INSTALL);
 	signal(SIGXFSZ, SIG_IGN); /* a full disk or file limit is an error to report, not a death */
 	const char *script = argv[optind];
 	FILE *sf = strcmp(script, "-") == 0 ? stdin : fopen(script, "r");

@@ -1233,9 +1233,13 @@ static int describe(cx_cmd_t *c, int argc, char **argv, int ports_only)
 
 static int cmd_info(cx_cmd_t *c, int argc, char **argv)
 {
-	if (argc == 2 && !type_named(c->e, argv[1]) &&
+	/* An instance first, then a template instance, a module type, a template. */
+	cx_instance_info_t info;
+	char err[512];
+	if (argc == 2 && cx_engine_instance(c->e, argv[1], &info, err, sizeof err) != 0 &&
+	    (cx_tinst_find(argv[1], NULL) || !type_named(c->e, argv[1])) &&
 	    cx_template_info(c->e, argv[1], c->text, c->text_len, c->data) == 0)
-		return 0; /* a template instance or a template */
+		return 0;
 	return describe(c, argc, argv, 0);
 }
 

@@ -29,7 +29,7 @@ sleep 0.5
 for want in "created vco lead" "created vcf filt" "patched lead > filt" "set lead.freq"; do
 	grep -q "/notice s \"$want" "$T_DIR/dump.txt" || t_fail "oscdump did not hear '$want': $(cat "$T_DIR/dump.txt")"
 done
-[ "$(grep -c '/notice' "$T_DIR/dump.txt")" = 4 ] || t_fail "oscdump heard $(grep -c /notice "$T_DIR/dump.txt") notices, want 4 (the NaN set changes nothing): $(cat "$T_DIR/dump.txt")"
+[ "$(grep '/notice' "$T_DIR/dump.txt" | grep -vc 'periods missed')" = 4 ] || t_fail "oscdump heard $(grep -c /notice "$T_DIR/dump.txt") notices, want 4 (the NaN set changes nothing): $(cat "$T_DIR/dump.txt")"
 reply=$(t_send "$E_PORT" "info lead")
 grep -q "freq=330Hz" <<<"$reply" || t_fail "oscsend's set did not land: $reply"
 t_ok "OSC-01 oscsend drove the engine and oscdump heard 4 notices: $(grep -c /notice "$T_DIR/dump.txt")"

@@ -56,6 +56,9 @@ static const struct {
     {"math", 10.0f, -10.0f},    /* clamped to the ±10 rails */
     {"pan", 10.0f, -10.0f},     /* input clamped to ±10, gains <= 1 */
     {"in", 10.0f, -10.0f},      /* clamped to ±10 */
+    {"slew", 10.0f, -10.0f},    /* follows its input, clamped to ±10 */
+    {"sh", 10.0f, -10.0f},      /* holds its input (±10) or noise (±1) */
+    {"quant", 10.125f, -10.125f}, /* ±10 V plus at most 1.5 semitones to a scale note */
 };
 
 static unsigned rng_state = 1;

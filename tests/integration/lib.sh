@@ -61,9 +61,43 @@ t_setup() {
 	trap t_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+	t_start_guard
 }
 
-t_track() { T_PIDS+=("$1 $2"); }
+# A guard, in a session of its own, for when this shell dies without cleaning up (SIGKILL,
+# e.g. a test runner's timeout): it then stops, by PID, what the test started (listed in
+# $T_DIR/.pids, newest first, only while they still run the same program) and removes the
+# test's segments (listed in $T_DIR/.shm) and $T_DIR. A normal cleanup leaves $T_DIR/.clean
+# or removes $T_DIR, and the guard just ends.
+t_start_guard() {
+	: >"$T_DIR/.pids"
+	: >"$T_DIR/.shm"
+	setsid bash -c '
+		main=$1 dir=$2 uid=$3
+		. "$4/proc.sh"
+		while kill -0 "$main" 2>/dev/null; do
+			[[ -d $dir && ! -e $dir/.clean ]] || exit 0
+			sleep 1
+		done
+		[[ -d $dir && ! -e $dir/.clean ]] || exit 0
+		tac "$dir/.pids" | while read -r pid comm; do
+			[[ $comm == jackd ]] || stop_pid "$pid" "$comm"
+		done
+		tac "$dir/.pids" | while read -r pid comm; do
+			[[ $comm == jackd ]] && stop_pid "$pid" jackd
+		done
+		while read -r name; do
+			[[ -n $name ]] && rm -f "/dev/shm/chronus-$uid-$name"
+		done <"$dir/.shm"
+		rm -rf "$dir"
+	' chronus-test-guard "$$" "$T_DIR" "$T_UID" "$CHRONUS_TOOLS_LIB" \
+		</dev/null >/dev/null 2>&1 &
+}
+
+t_track() {
+	T_PIDS+=("$1 $2")
+	printf '%s %s\n' "$1" "$2" >>"$T_DIR/.pids"
+}
 
 t_cleanup() {
 	local rc=$? entry pid comm i
@@ -101,6 +135,7 @@ t_cleanup() {
 				tail -n 20 "$f" >&2
 			done
 		fi
+		: >"$T_DIR/.clean" # the guard ends
 		if [[ -n ${CHRONUS_TEST_KEEP:-} ]]; then
 			printf 'kept %s\n' "$T_DIR" >&2
 		else
@@ -136,6 +171,7 @@ t_launch_engine() {
 	E_OUT="$T_DIR/engine-$name-$RANDOM.out"
 	E_ERR="${E_OUT%.out}.err"
 	T_SHM_NAMES+=("$name")
+	printf '%s\n' "$name" >>"$T_DIR/.shm"
 	env "${T_ENGINE_ENV[@]}" "$CHRONUSD" --name "$name" --port "$E_PORT" --no-connect "$@" \
 		</dev/null >"$E_OUT" 2>"$E_ERR" &
 	E_PID=$!

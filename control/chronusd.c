@@ -205,6 +205,17 @@ int main(int argc, char **argv)
 	cx_osc_t *osc = NULL;
 	uint32_t rate, frames;
 	int status = 1;
+	const char *srv = server ? server : getenv("JACK_DEFAULT_SERVER");
+	if (strcmp(srv && srv[0] ? srv : "default", cfg.name) == 0) {
+		/* JACK cannot tell a client from a server of the same name: clients stop finding
+		 * the server. */
+		fprintf(stderr,
+		        "chronusd: the engine's name '%s' is the JACK server's name; pick "
+		        "another --name\n",
+		        cfg.name);
+		status = 2;
+		goto out;
+	}
 	if (cx_jack_open(&jack, cfg.name, server, &rate, &frames, err, sizeof err) != 0) {
 		fprintf(stderr, "chronusd: %s\n", err);
 		status = 3;

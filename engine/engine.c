@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,8 +70,14 @@ int cx_engine_open(cx_engine_t **out, const cx_engine_config_t *cfg, char *err, 
 	}
 	uint64_t arena = cfg->arena_bytes ? cfg->arena_bytes : ARENA_DEFAULT;
 	if (cx_shm_create(&e->shm, e->name, arena, e->workers, err, errlen) != 0) {
+		free(e->tap);
 		free(e);
 		return -1;
+	}
+	if (cfg->offline) { /* nobody else maps an offline engine's segment: no name to leave */
+		char nm[256];
+		if (cx_shm_name(nm, sizeof nm, e->name) == 0)
+			shm_unlink(nm);
 	}
 	atomic_store(&e->shm->spin_ns,
 	             (uint32_t)(cfg->spin_us < 0 ? SPIN_US_DEFAULT : cfg->spin_us) * 1000u);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,6 +27,35 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 /* Is the segment named nm owned by a live engine? Returns its pid, or 0 when stale. */
+/* The start time of process pid (clock ticks since boot, /proc/PID/stat field 22), 0 when it
+ * is gone or a zombie. With the pid it names one process: a pid is reused, a start time not. */
+static uint64_t proc_start(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+	if (!p)
+		return 0;
+	char state = 0;
+	unsigned long long start = 0;
+	/* after ')': state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+	 * utime stime cutime cstime priority nice threads itrealvalue starttime(22) */
+	if (sscanf(p + 1,
+	           " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d "
+	           "%*d %*d %llu",
+	           &state, &start) != 2 ||
+	    state == 'Z' || state == 'X')
+		return 0;
+	return start;
+}
+
+/* Is the segment named nm owned by a live engine? Returns its pid, or 0 when stale. */
 static pid_t live_owner(const char *nm)
 {
 	int fd = shm_open(nm, O_RDONLY, 0);
@@ -37,7 +67,7 @@ static pid_t live_owner(const char *nm)
 		const cx_shm_t *h = mmap(NULL, sizeof(cx_shm_t), PROT_READ, MAP_SHARED, fd, 0);
 		if (h != MAP_FAILED) {
 			if (h->magic == CX_SHM_MAGIC && h->owner_pid > 0 &&
-			    (kill(h->owner_pid, 0) == 0 || errno == EPERM))
+			    proc_start(h->owner_pid) == h->owner_start && h->owner_start)
 				pid = h->owner_pid;
 			munmap((void *)h, sizeof(cx_shm_t));
 		}
@@ -58,11 +88,11 @@ int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_byte
 	}
 	pid_t owner = live_owner(nm);
 	if (owner > 0) {
-		snprintf(
-		    err, errlen,
-		    "an engine named '%s' is already running (pid %d); stop it or pick another "
-		    "--name",
-		    instance_name, (int)owner);
+		snprintf(err, errlen,
+		         "an engine named '%s' is already running (pid %d); stop it or "
+		         "pick another "
+		         "--name",
+		         instance_name, (int)owner);
 		return -EEXIST;
 	}
 	shm_unlink(nm); /* stale segment from a crashed run, if any */
@@ -110,6 +140,7 @@ int cx_shm_create(cx_shm_t **out, const char *instance_name, uint64_t arena_byte
 	shm->layout_version = CX_SHM_LAYOUT_VERSION;
 	shm->size = size;
 	shm->owner_pid = (int32_t)getpid();
+	shm->owner_start = proc_start(getpid());
 	shm->worker_count = worker_count;
 	snprintf(shm->name, sizeof shm->name, "%s", instance_name);
 	shm->workers_off = workers_off;

@@ -25,7 +25,7 @@
 #include "stats.h"
 
 #define CX_SHM_MAGIC          0x4348524eu /* "CHRN" */
-#define CX_SHM_LAYOUT_VERSION 3u
+#define CX_SHM_LAYOUT_VERSION 4u
 
 #define CX_WORKERS_MAX       32u
 #define CX_INSTANCES_MAX     8192u
@@ -209,6 +209,7 @@ typedef struct cx_shm {
 	uint64_t size;
 	int32_t owner_pid;
 	uint32_t worker_count;
+	uint64_t owner_start; /* the owner's start time: with the pid, it names one process */
 	char name[64];
 
 	_Atomic uint32_t go;          /* [cb] futex word: low 32 bits of the period published */

@@ -109,7 +109,7 @@ run 0 "$CHRONUS_SHELL" --engine "localhost:$E_PORT" -c list
 run 0 "$CHRONUS_SHELL" -e "$E_PORT" -c list
 export XDG_RUNTIME_DIR="$T_DIR/run"
 run 3 "$CHRONUS_SHELL" --engine myengine -c list
-has_re "$ERR" "no port file for the engine 'myengine' \($T_DIR/run/chronus-$T_UID/myengine\.port\)"
+has_re "$ERR" "no engine named 'myengine' is running \(no port file $T_DIR/run/chronus-$T_UID/myengine\.port\)"
 has_re "$ERR" 'chronus --port N'
 mkdir -p "$T_DIR/run/chronus-$T_UID"
 printf '%s\n' "$E_PORT" >"$T_DIR/run/chronus-$T_UID/myengine.port"

@@ -379,19 +379,25 @@ static void cpu_report(const cpu_t *a, const cpu_t *b, double secs)
 	}
 	printf("  CPU of chronusd (PID %d), all its threads: %.1f %% of one core over %.2f s\n",
 	       engine_pid, 100.0 * (b->process - a->process) / secs, secs);
+	/* The busiest thread is the OSC thread (it parses and answers every message); the
+	 * JACK callback is the SCHED_FIFO one that JACK made. */
+	double pct[64], top = 0.0;
 	for (int k = 0; k < b->nthreads; k++) {
 		double before = 0;
 		for (int j = 0; j < a->nthreads; j++)
 			if (a->tid[j] == b->tid[k])
 				before = a->thread[j];
-		double pct = 100.0 * (b->thread[k] - before) / secs;
-		if (pct >= 0.5)
-			printf("    thread %d (%s): %.1f %%\n", b->tid[k],
-			       b->policy[k] == 1   ? "SCHED_FIFO: the JACK callback"
-			       : b->policy[k] == 0 ? "SCHED_OTHER: the OSC thread"
-			                           : "other policy",
-			       pct);
+		pct[k] = 100.0 * (b->thread[k] - before) / secs;
+		if (pct[k] > top)
+			top = pct[k];
 	}
+	for (int k = 0; k < b->nthreads; k++)
+		if (pct[k] >= 0.5)
+			printf("    thread %d (%s%s): %.1f %%\n", b->tid[k],
+			       b->policy[k] == 1   ? "SCHED_FIFO"
+			       : b->policy[k] == 0 ? "SCHED_OTHER"
+			                           : "other policy",
+			       pct[k] == top ? ", the busiest: the OSC thread" : "", pct[k]);
 	printf("  CPU of its zygote and workers: %.1f %% of one core\n",
 	       100.0 * (b->children - a->children) / secs);
 }
@@ -634,8 +640,9 @@ static int64_t wait_found(double timeout_s)
 typedef struct sample {
 	double lat, wait, rtt; /* ms: send -> change, send -> next boundary, send -> /done */
 	int pl;                /* periods later than the pipeline allows (-1: sooner) */
-	int xrun; /* left out: 1 an xrun or a frame jump near it, 2 its next cycle ran late */
-	double drain_ran; /* ms from the send to our callback of the cycle that took it */
+	int xrun;              /* left out: an xrun or a frame jump near it */
+	int late_cycle;        /* one of its cycles ran over 0.3 ms after its frame's time */
+	double drain_ran;      /* ms from the send to our callback of the cycle that took it */
 } sample_t;
 
 static void print_ms(const char *label, double *v, size_t n)
@@ -718,10 +725,9 @@ static int cmd_latency(int count, const char *raw_path)
 		die("out of memory");
 	FILE *raw = raw_path ? fopen(raw_path, "w") : NULL;
 	if (raw)
-		fprintf(
-		    raw,
-		    "# send_frame changed_frame index latency_ms to_boundary_ms "
-		    "periods_late reply_ms left_out drain_cycle_ran_ms boundary_cycle_skew_ms\n");
+		fprintf(raw, "# send_frame changed_frame index latency_ms to_boundary_ms "
+		             "periods_late reply_ms left_out(1)/late_cycle(2) drain_cycle_ran_ms "
+		             "latest_cycle_ms\n");
 	int lost = 0, off_zero = 0, n = 0;
 	for (int b = 0; b < LATE_BUCKETS; b++)
 		atomic_store(&late_hist[b], 0);
@@ -783,18 +789,28 @@ static int cmd_latency(int count, const char *raw_path)
 		x->lat = (double)(f - s) * 1e3 / rate;
 		x->wait = (double)(b1 - s) * 1e3 / rate;
 		x->rtt = (double)(reply_us - sent_us) / 1e3;
-		/* Left out of the figures: sends within 100 ms of an xrun or a jump in the frames
-		 * (JACK's clock is re-anchored then, and a frame no longer stands for a time), and
-		 * sends whose next boundary's cycle did not run between the send and 0.3 ms after
-		 * the boundary by the wall clock (the cycle was late: the frame clock at the send
-		 * did not say where the server was). */
-		jack_time_t b1_ran = cycle_us((uint64_t)b1, period);
-		double skew = b1_ran ? ((double)b1_ran - (double)sent_us) / 1e3 - x->wait : NAN;
+		/* Frames are the nominal timeline, as a sound card's are: a cycle that runs late
+		 * still fills the buffer of its frames. How late each cycle from the one the send
+		 * fell in to the one that showed the change ran (our callback, by the wall clock,
+		 * against the frame clock read at the send): a cycle more than a period late is
+		 * one a sound card would have reported as an xrun. Left out of the figures: sends
+		 * within 100 ms of an xrun or a jump in the frames (the dummy driver re-anchors
+		 * its clock then) or with such a stalled cycle, and changes on a cycle that began
+		 * before the send (no pipeline does that: the frame clock was off). Kept but
+		 * counted: a cycle over 0.3 ms late. */
+		double skew = 0.0;
+		for (int64_t c = b1 - (int64_t)period; c <= f - idx; c += (int64_t)period) {
+			jack_time_t ran = cycle_us((uint64_t)c, period);
+			double late = ran ? ((double)ran - (double)sent_us) / 1e3 -
+			                        (double)(c - s) * 1e3 / rate
+			                  : INFINITY;
+			if (late > skew)
+				skew = late;
+		}
 		x->xrun = atomic_load(&xruns) + atomic_load(&jumps) != xr0 ||
-		                  atomic_load(&disturbed_us) + 100000u > sent_us
-		              ? 1
-		          : !(skew > -0.05 && skew < 0.3) ? 2
-		                                          : 0;
+		          atomic_load(&disturbed_us) + 100000u > sent_us ||
+		          skew > 1e3 * period / rate || f - idx < b1;
+		x->late_cycle = skew > 0.3;
 		/* When the probe ran the cycle that drained the message (the engine ran it just
 		 * before), measured from the send on the wall clock. */
 		jack_time_t dr = cycle_us((uint64_t)(f - idx) - period, period);
@@ -802,7 +818,7 @@ static int cmd_latency(int count, const char *raw_path)
 		if (raw)
 			fprintf(raw, "%u %lld %lld %.4f %.4f %d %.4f %d %.4f %.4f\n",
 			        (unsigned)sent, (long long)f, (long long)idx, x->lat, x->wait,
-			        x->pl, x->rtt, x->xrun, x->drain_ran, skew);
+			        x->pl, x->rtt, x->xrun + 2 * x->late_cycle, x->drain_ran, skew);
 	}
 	double t_run = now_s() - t_start;
 	uint64_t xr_run = atomic_load(&xruns) - xr_start,
@@ -827,9 +843,11 @@ static int cmd_latency(int count, const char *raw_path)
 	       "after the last\n",
 	       late_quantile(lh, 0.5), late_quantile(lh, 0.99), late_quantile(lh, 0.999),
 	       (unsigned long long)xr_run, (unsigned long long)jumps_run);
-	int why[3] = {0, 0, 0};
-	for (int k = 0; k < n; k++)
+	int why[2] = {0, 0}, late_cycles = 0;
+	for (int k = 0; k < n; k++) {
 		why[sm[k].xrun]++;
+		late_cycles += !sm[k].xrun && sm[k].late_cycle;
+	}
 	double *lat = calloc((size_t)n + 1u, sizeof *lat), *wt = calloc((size_t)n + 1u, sizeof *wt);
 	double *rtt = calloc((size_t)n + 1u, sizeof *rtt),
 	       *all = calloc((size_t)n + 1u, sizeof *all);
@@ -853,9 +871,9 @@ static int cmd_latency(int count, const char *raw_path)
 		printf("  no send was free of xruns: nothing measured\n");
 		return 1;
 	}
-	printf("  left out: %d sends within 100 ms of a JACK xrun or frame jump, %d whose next "
-	       "cycle ran late (not within 0.3 ms of its boundary); %d kept\n",
-	       why[1], why[2], why[0]);
+	printf("  left out: %d sends within 100 ms of a JACK xrun or frame jump, or with a cycle "
+	       "run over a period late; kept %d, of which %d had a cycle over 0.3 ms late\n",
+	       why[1], why[0], late_cycles);
 	print_ms("latency (send -> changed output sample)", lat, (size_t)m);
 	double lat_p50 = quantile(lat, (size_t)m, 0.5), lat_p99 = quantile(lat, (size_t)m, 0.99);
 	print_ms("  part: send -> next period boundary", wt, (size_t)m);
@@ -872,6 +890,26 @@ static int cmd_latency(int count, const char *raw_path)
 		printf(
 		    "  the earliest send that still missed its boundary came %.3f ms before it\n",
 		    worst_slack);
+	/* How close to a boundary a send can come and still make it: the OSC path's delay
+	 * (send -> the event in the engine's ring) less how late the engine's callback drains. */
+	static const double edge[] = {0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1e9};
+	printf("  by time from send to the next boundary: sends a period later / sends, and the "
+	       "mean OSC round trip:\n   ");
+	for (int b = 0; b < 7; b++) {
+		int in = 0, missed = 0;
+		double r = 0.0;
+		for (int k = 0; k < n; k++)
+			if (!sm[k].xrun && sm[k].wait >= edge[b] && sm[k].wait < edge[b + 1]) {
+				in++;
+				missed += sm[k].pl > 0;
+				r += sm[k].rtt;
+			}
+		if (b < 6)
+			printf(" %.2f-%.2f ms: %d/%d %.3f;", edge[b], edge[b + 1], missed, in,
+			       in ? r / in : 0.0);
+		else
+			printf(" >= %.2f ms: %d/%d %.3f\n", edge[b], missed, in, in ? r / in : 0.0);
+	}
 	if (off_zero)
 		printf("  %d changes were not on a period's first frame\n", off_zero);
 	if (n != m)

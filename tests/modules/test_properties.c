@@ -61,6 +61,9 @@ static const struct {
     {"slew", 10.0f, -10.0f},    /* follows its input, clamped to ±10 */
     {"sh", 10.0f, -10.0f},      /* holds its input (±10) or noise (±1) */
     {"quant", 10.125f, -10.125f}, /* ±10 V plus at most 1.5 semitones to a scale note */
+    {"mixer", 10.0f, -10.0f},   /* each output limited to the ±10 rails */
+    {"arp", 13.0f, -10.0f},     /* pitch: held (±10) or root (±5) plus up to 3 octaves */
+    {"sampler", 10.0f, -10.0f}, /* level times the sample, limited to ±10 */
 };
 
 static unsigned rng_state = 1;

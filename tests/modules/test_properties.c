@@ -12,7 +12,14 @@
  *  - one 512-frame block equals 512 one-frame blocks with the same events, with inputs held
  *    at their defaults and with noise on every input (bit-identical, or within 1e-6);
  *  - reset() restores: after a render with events, reset then a render equals a fresh init at
- *    the same parameters and the same render.
+ *    the same parameters and the same render;
+ *  - effects fall silent: a module with an audio input that is silent while its audio inputs
+ *    are (not a source) is fed 0.5 s of the standard audio signal (stimulus.h) at its default
+ *    parameters, then silence; every output must stay below 1e-6 from 30 s after the input
+ *    ends (a longer tail a module states in the tails table below) to the render's end,
+ *    1 s later. Each module's tail, the time its outputs take to fall below 1e-6, is printed.
+ * The whole set runs twice: with the transport stopped (120 BPM, as the engine's before
+ * `play`) and with it playing from beat 0 (the sequencers follow it).
  * Usage: test_properties module.so...
  */
 #include <math.h>
@@ -22,12 +29,17 @@
 
 #include "host.h"
 #include "measure.h"
+#include "stimulus.h"
 
 #define RATE_HZ         48000.0f
 #define BLOCK           64u
 #define FRAMES          9600u
 #define SPLIT_FRAMES    512u
 #define SPLIT_TOLERANCE 1e-6
+#define TAIL_INPUT_S    0.5   /* the audio signal fed before the silence */
+#define TAIL_S          30.0f /* silent below TAIL_SILENCE this long after it, unless stated */
+#define TAIL_CHECK_S    1.0   /* rendered and checked after the tail */
+#define TAIL_SILENCE    1e-6
 
 /* What each module promises about its outputs, for any parameters and inputs. */
 static const struct {
@@ -45,26 +57,42 @@ static const struct {
     {"hihat", 1.0f, -1.0f}, /* drums: limited to ±1, times level <= 1 */
     {"clap", 1.0f, -1.0f},  /* drums: limited to ±1, times level <= 1 */
     {"tom", 1.0f, -1.0f},   /* drums: limited to ±1, times level <= 1 */
-    {"noise", 1.0f, -1.0f},     /* clipped at ±1, times level <= 1 */
-    {"fm", 1.0f, -1.0f},        /* a sine times level <= 1 */
-    {"wavetable", 1.0f, -1.0f}, /* tables normalized to peak 1, output clamped to ±1 */
-    {"lfo", 1.0f, -1.0f},       /* bipolar ±1, unipolar 0..1 */
-    {"seq", 5.0f, -5.0f},       /* pitch within its ±5 V range; gate, trig, step 0..1 */
-    {"clock", 1.0f, 0.0f},      /* gates 0 or 1 */
-    {"euclid", 1.0f, 0.0f},     /* gates 0 or 1 */
-    {"ladder", 10.0f, -10.0f},  /* clamped to ±10; within ±2 for inputs within ±1 */
-    {"drive", 10.0f, -10.0f},   /* clamped to ±10; the shaped part within ±1 */
-    {"comp", 1.0f, -1.0f},      /* clamped to its ceiling, at most 0 dB */
-    {"math", 10.0f, -10.0f},    /* clamped to the ±10 rails */
-    {"pan", 10.0f, -10.0f},     /* input clamped to ±10, gains <= 1 */
-    {"in", 10.0f, -10.0f},      /* clamped to ±10 */
-    {"slew", 10.0f, -10.0f},    /* follows its input, clamped to ±10 */
-    {"sh", 10.0f, -10.0f},      /* holds its input (±10) or noise (±1) */
+    {"noise", 1.0f, -1.0f}, /* clipped at ±1, times level <= 1 */
+    {"fm", 1.0f, -1.0f},    /* a sine times level <= 1 */
+    {"wavetable", 1.0f, -1.0f},   /* tables normalized to peak 1, output clamped to ±1 */
+    {"lfo", 1.0f, -1.0f},         /* bipolar ±1, unipolar 0..1 */
+    {"seq", 5.0f, -5.0f},         /* pitch within its ±5 V range; gate, trig, step 0..1 */
+    {"clock", 1.0f, 0.0f},        /* gates 0 or 1 */
+    {"euclid", 1.0f, 0.0f},       /* gates 0 or 1 */
+    {"ladder", 10.0f, -10.0f},    /* clamped to ±10; within ±2 for inputs within ±1 */
+    {"drive", 10.0f, -10.0f},     /* clamped to ±10; the shaped part within ±1 */
+    {"comp", 1.0f, -1.0f},        /* clamped to its ceiling, at most 0 dB */
+    {"math", 10.0f, -10.0f},      /* clamped to the ±10 rails */
+    {"pan", 10.0f, -10.0f},       /* input clamped to ±10, gains <= 1 */
+    {"in", 10.0f, -10.0f},        /* clamped to ±10 */
+    {"slew", 10.0f, -10.0f},      /* follows its input, clamped to ±10 */
+    {"sh", 10.0f, -10.0f},        /* holds its input (±10) or noise (±1) */
     {"quant", 10.125f, -10.125f}, /* ±10 V plus at most 1.5 semitones to a scale note */
-    {"mixer", 10.0f, -10.0f},   /* each output limited to the ±10 rails */
-    {"arp", 13.0f, -10.0f},     /* pitch: held (±10) or root (±5) plus up to 3 octaves */
-    {"sampler", 10.0f, -10.0f}, /* level times the sample, limited to ±10 */
+    {"mixer", 10.0f, -10.0f},     /* each output limited to the ±10 rails */
+    {"arp", 13.0f, -10.0f},       /* pitch: held (±10) or root (±5) plus up to 3 octaves */
+    {"sampler", 10.0f, -10.0f},   /* level times the sample, limited to ±10 */
 };
+
+/* Tails longer than TAIL_S at default parameters, as each module states it (seconds). */
+static const struct {
+	const char *type;
+	float tail_s;
+} tails[] = {
+    {NULL, 0.0f}, /* end */
+};
+
+/* The transport every render sees (main runs the whole set with 0 and with 1). */
+static uint32_t transport_playing;
+
+static void transport_set(host_module_t *m)
+{
+	host_set_transport(m, STIM_TEMPO_BPM, 0.0, transport_playing);
+}
 
 static unsigned rng_state = 1;
 
@@ -174,6 +202,7 @@ static int test_extremes(host_module_t *m, bufs_t *b, float bound, float floor_v
 			for (int with_events = 0; with_events < 2; with_events++) {
 				set_extremes(m, c);
 				host_init(m);
+				transport_set(m);
 				for (uint32_t i = 0; i < m->desc->in_count; i++)
 					fill_input(b->in[i], FRAMES, kind);
 				host_event_t ev[128];
@@ -198,6 +227,7 @@ static int test_extremes(host_module_t *m, bufs_t *b, float bound, float floor_v
 static int test_zero_frames(host_module_t *m, bufs_t *b)
 {
 	host_init(m);
+	transport_set(m);
 	unsigned char *before = malloc(m->desc->state_size);
 	memcpy(before, m->state, m->desc->state_size);
 	host_process(m, 0, (const float *const *)b->in, b->out, NULL, 0);
@@ -213,6 +243,7 @@ static int test_split(const char *path, host_module_t *m, bufs_t *b, int noisy)
 {
 	host_module_t one;
 	host_open_or_die(&one, path, RATE_HZ, SPLIT_FRAMES);
+	transport_set(&one);
 	static const uint32_t frames[] = {0, 0, 3, 64, 100, 255, 256, 300, 301, 511};
 	host_event_t ev[10];
 	for (int e = 0; e < 10; e++) {
@@ -232,6 +263,7 @@ static int test_split(const char *path, host_module_t *m, bufs_t *b, int noisy)
 	host_render(&one, SPLIT_FRAMES, SPLIT_FRAMES, in, whole, ev, 10);
 	host_close(&one);
 	host_open_or_die(&one, path, RATE_HZ, SPLIT_FRAMES);
+	transport_set(&one);
 	host_render(&one, SPLIT_FRAMES, 1, in, split, ev, 10);
 	double diff = 0.0;
 	int identical = 1;
@@ -259,6 +291,7 @@ static int test_reset(const char *path, host_module_t *m, bufs_t *b)
 	}
 	set_extremes(m, 0);
 	host_init(m);
+	transport_set(m);
 	for (uint32_t i = 0; i < m->desc->in_count; i++)
 		fill_input(b->in[i], FRAMES, IN_NOISE);
 	host_event_t ev[4];
@@ -271,10 +304,12 @@ static int test_reset(const char *path, host_module_t *m, bufs_t *b)
 	}
 	host_render(m, FRAMES, BLOCK, (const float *const *)b->in, b->out, ev, 4);
 	m->desc->reset(m->state);
+	transport_set(m); /* both renders start from the same beat */
 	host_module_t fresh;
 	host_open_or_die(&fresh, path, RATE_HZ, BLOCK);
 	memcpy(fresh.params, m->params, sizeof fresh.params);
 	host_init(&fresh);
+	transport_set(&fresh);
 	float *after_reset[CX_PORTS_MAX], *after_init[CX_PORTS_MAX];
 	for (uint32_t o = 0; o < m->desc->out_count; o++) {
 		after_reset[o] = host_alloc(FRAMES);
@@ -294,6 +329,85 @@ static int test_reset(const char *path, host_module_t *m, bufs_t *b)
 	host_close(&fresh);
 	printf("%-4s reset then render equals init then render: %s\n", m->desc->type,
 	       ok ? "ok" : "FAIL");
+	return ok;
+}
+
+/* Renders seconds of m at block size: audio inputs from audio (NULL: silent), the others at
+ * their defaults. Returns the largest |output|; *last_loud receives the end time (s, from
+ * frame `start`) of the last block with an output at or above TAIL_SILENCE, when there is one.
+ */
+static double tail_render(host_module_t *m, uint64_t start, double seconds, int audio,
+                          double *last_loud)
+{
+	enum { CHUNK = 4800 };
+	float *in[CX_PORTS_MAX] = {NULL}, *out[CX_PORTS_MAX];
+	for (uint32_t i = 0; i < m->desc->in_count; i++)
+		if (m->desc->ins[i].kind == CX_PORT_AUDIO)
+			in[i] = host_alloc(CHUNK);
+	for (uint32_t o = 0; o < m->desc->out_count; o++)
+		out[o] = host_alloc(CHUNK);
+	uint64_t frames = (uint64_t)(seconds * RATE_HZ + 0.5);
+	double peak = 0.0;
+	for (uint64_t pos = 0; pos < frames; pos += CHUNK) {
+		uint64_t n = frames - pos < CHUNK ? frames - pos : CHUNK;
+		for (uint32_t i = 0; i < m->desc->in_count; i++)
+			for (uint64_t j = 0; in[i] != NULL && j < n; j++)
+				in[i][j] = audio ? stim_audio(start + pos + j) : 0.0f;
+		host_render(m, n, BLOCK, (const float *const *)in, out, NULL, 0);
+		for (uint32_t o = 0; o < m->desc->out_count; o++) {
+			for (uint64_t j = 0; j < n; j++) {
+				double y = fabs((double)out[o][j]);
+				y = isfinite(y) ? y : INFINITY;
+				peak = fmax(peak, y);
+				if (y >= TAIL_SILENCE && last_loud != NULL)
+					*last_loud = (double)(pos + j + 1) / RATE_HZ;
+			}
+		}
+	}
+	for (uint32_t i = 0; i < CX_PORTS_MAX; i++)
+		free(in[i]);
+	for (uint32_t o = 0; o < m->desc->out_count; o++)
+		free(out[o]);
+	return peak;
+}
+
+static int test_tail(host_module_t *m)
+{
+	const char *type = m->desc->type;
+	int audio_in = 0;
+	for (uint32_t i = 0; i < m->desc->in_count; i++)
+		audio_in |= m->desc->ins[i].kind == CX_PORT_AUDIO;
+	if (!audio_in)
+		return 1;
+	float limit_s = TAIL_S;
+	for (unsigned i = 0; tails[i].type != NULL; i++)
+		if (strcmp(tails[i].type, type) == 0)
+			limit_s = tails[i].tail_s;
+	set_extremes(m, 0);
+	host_init(m);
+	transport_set(m);
+	double idle = tail_render(m, 0, 1.0, 0, NULL);
+	if (idle >= TAIL_SILENCE) {
+		printf("%-4s tail: a source (|output| %.3g, audio inputs silent): not checked\n",
+		       type, idle);
+		return 1;
+	}
+	host_init(m);
+	transport_set(m);
+	tail_render(m, 0, TAIL_INPUT_S, 1, NULL);
+	double last_loud = 0.0;
+	uint64_t start = (uint64_t)(TAIL_INPUT_S * RATE_HZ);
+	tail_render(m, start, (double)limit_s, 0, &last_loud);
+	double after = tail_render(m, start, TAIL_CHECK_S, 0, NULL);
+	int ok = after < TAIL_SILENCE;
+	if (ok)
+		printf("%-4s tail: outputs below %.0e %.3f s after 0.5 s of input (limit %.0f s): "
+		       "ok\n",
+		       type, TAIL_SILENCE, last_loud, (double)limit_s);
+	else
+		printf("%-4s tail: |output| up to %.3g from %.0f s to %.0f s after 0.5 s of input, "
+		       "not below %.0e: FAIL\n",
+		       type, after, (double)limit_s, (double)limit_s + TAIL_CHECK_S, TAIL_SILENCE);
 	return ok;
 }
 
@@ -327,6 +441,7 @@ static int test_module(const char *path)
 	ok &= test_split(path, &m, &b, 0);
 	ok &= test_split(path, &m, &b, 1);
 	ok &= test_reset(path, &m, &b);
+	ok &= test_tail(&m);
 	for (uint32_t i = 0; i < CX_PORTS_MAX; i++) {
 		free(b.in[i]);
 		free(b.out[i]);
@@ -342,8 +457,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int ok = 1;
-	for (int i = 1; i < argc; i++)
-		ok &= test_module(argv[i]);
+	for (transport_playing = 0; transport_playing < 2; transport_playing++) {
+		printf("== transport %s ==\n",
+		       transport_playing ? "playing at 120 BPM from beat 0" : "stopped");
+		for (int i = 1; i < argc; i++)
+			ok &= test_module(argv[i]);
+	}
 	printf("%s\n", ok ? "ok" : "FAIL");
 	return ok ? 0 : 1;
 }

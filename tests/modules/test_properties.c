@@ -181,7 +181,8 @@ static int set_extremes(host_module_t *m, unsigned c)
 static uint32_t extreme_events(const host_module_t *m, host_event_t *ev, uint32_t max)
 {
 	uint32_t n = 0;
-	for (uint64_t f = 0; f < FRAMES && n < max; f += 97 + (uint64_t)(rng_uniform() * 200.0)) {
+	for (uint64_t f = 0; f < FRAMES && n < max && m->desc->param_count > 0;
+	     f += 97 + (uint64_t)(rng_uniform() * 200.0)) {
 		uint32_t p = (uint32_t)(rng_uniform() * m->desc->param_count);
 		const cx_param_info_t *info = &m->desc->params[p];
 		double r = rng_uniform();
@@ -247,7 +248,8 @@ static int test_split(const char *path, host_module_t *m, bufs_t *b, int noisy)
 	transport_set(&one);
 	static const uint32_t frames[] = {0, 0, 3, 64, 100, 255, 256, 300, 301, 511};
 	host_event_t ev[10];
-	for (int e = 0; e < 10; e++) {
+	uint32_t ev_count = one.desc->param_count > 0 ? 10u : 0u; /* none without parameters */
+	for (uint32_t e = 0; e < ev_count; e++) {
 		uint32_t p = (uint32_t)(rng_uniform() * one.desc->param_count);
 		const cx_param_info_t *info = &one.desc->params[p];
 		ev[e] = (host_event_t){
@@ -261,11 +263,11 @@ static int test_split(const char *path, host_module_t *m, bufs_t *b, int noisy)
 		whole[o] = host_alloc(SPLIT_FRAMES);
 		split[o] = host_alloc(SPLIT_FRAMES);
 	}
-	host_render(&one, SPLIT_FRAMES, SPLIT_FRAMES, in, whole, ev, 10);
+	host_render(&one, SPLIT_FRAMES, SPLIT_FRAMES, in, whole, ev, ev_count);
 	host_close(&one);
 	host_open_or_die(&one, path, RATE_HZ, SPLIT_FRAMES);
 	transport_set(&one);
-	host_render(&one, SPLIT_FRAMES, 1, in, split, ev, 10);
+	host_render(&one, SPLIT_FRAMES, 1, in, split, ev, ev_count);
 	double diff = 0.0;
 	int identical = 1;
 	for (uint32_t o = 0; o < one.desc->out_count; o++) {
@@ -296,14 +298,15 @@ static int test_reset(const char *path, host_module_t *m, bufs_t *b)
 	for (uint32_t i = 0; i < m->desc->in_count; i++)
 		fill_input(b->in[i], FRAMES, IN_NOISE);
 	host_event_t ev[4];
-	for (int e = 0; e < 4; e++) {
-		uint32_t p = (uint32_t)e % m->desc->param_count;
+	uint32_t ev_count = m->desc->param_count > 0 ? 4u : 0u; /* none without parameters */
+	for (uint32_t e = 0; e < ev_count; e++) {
+		uint32_t p = e % m->desc->param_count;
 		const cx_param_info_t *info = &m->desc->params[p];
 		ev[e] =
 		    (host_event_t){100u * (uint64_t)e, p,
 		                   (float)(info->min + rng_uniform() * (info->max - info->min))};
 	}
-	host_render(m, FRAMES, BLOCK, (const float *const *)b->in, b->out, ev, 4);
+	host_render(m, FRAMES, BLOCK, (const float *const *)b->in, b->out, ev, ev_count);
 	m->desc->reset(m->state);
 	transport_set(m); /* both renders start from the same beat */
 	host_module_t fresh;

@@ -110,38 +110,41 @@ static void math_apply(math_state_t *s, const cx_event_t *e)
 	}
 }
 
+/* One loop per mode, so that each is a plain loop the compiler vectorizes. */
+#define MATH_LOOP(expr)                                                                            \
+	for (uint32_t i = from; i < to; i++) {                                                     \
+		float x = cx_sanitizef(a[i], CX_INPUT_LIMIT);                                      \
+		float z = cx_sanitizef(b[i], CX_INPUT_LIMIT);                                      \
+		(void)z;                                                                           \
+		y[i] = (expr);                                                                     \
+	}
+
 /* Writes f(a, b) for frames [from, to) of the mode into y. */
 static void math_combine(uint32_t mode, const float *a, const float *b, float *y, uint32_t from,
                          uint32_t to)
 {
-	for (uint32_t i = from; i < to; i++) {
-		float x = cx_sanitizef(a[i], CX_INPUT_LIMIT);
-		float z = cx_sanitizef(b[i], CX_INPUT_LIMIT);
-		float r;
-		switch (mode) {
-		case MATH_MODE_DIFF:
-			r = x - z;
-			break;
-		case MATH_MODE_MUL:
-			r = x * z;
-			break;
-		case MATH_MODE_MIN:
-			r = x < z ? x : z;
-			break;
-		case MATH_MODE_MAX:
-			r = x > z ? x : z;
-			break;
-		case MATH_MODE_INVERT:
-			r = -x;
-			break;
-		case MATH_MODE_ABS:
-			r = fabsf(x);
-			break;
-		default:
-			r = x + z;
-			break;
-		}
-		y[i] = r;
+	switch (mode) {
+	case MATH_MODE_DIFF:
+		MATH_LOOP(x - z);
+		break;
+	case MATH_MODE_MUL:
+		MATH_LOOP(x * z);
+		break;
+	case MATH_MODE_MIN:
+		MATH_LOOP(x < z ? x : z);
+		break;
+	case MATH_MODE_MAX:
+		MATH_LOOP(x > z ? x : z);
+		break;
+	case MATH_MODE_INVERT:
+		MATH_LOOP(-x);
+		break;
+	case MATH_MODE_ABS:
+		MATH_LOOP(fabsf(x));
+		break;
+	default:
+		MATH_LOOP(x + z);
+		break;
 	}
 }
 

@@ -116,6 +116,8 @@ typedef struct sampler_state {
 	float start, end;
 	uint32_t loop, reverse;
 	/* playback */
+	float held_octaves; /* the pitch held_step was worked out for (NaN: none yet) */
+	double held_step;   /* frames of the file a frame at that pitch */
 	uint32_t trig_high;
 	sampler_voice_t voice[SAMPLER_VOICES];
 	/* the sample: frames x channels values, interleaved */
@@ -166,6 +168,7 @@ static void sampler_reset(void *state)
 {
 	sampler_state_t *s = state;
 	s->trig_high = 0;
+	s->held_octaves = NAN;
 	for (uint32_t v = 0; v < SAMPLER_VOICES; v++)
 		s->voice[v] = (sampler_voice_t){0, 0.0, 0.0f, 0.0f};
 	cx_ramp_snap(&s->pitch_st, s->pitch_st.target);
@@ -207,6 +210,7 @@ static int32_t sampler_load(void *state, const float *frames, uint32_t frame_cou
 	s->frames = kept;
 	s->channels = kept > 0 ? kept_channels : 0;
 	s->file_rate_hz = file_rate;
+	s->held_octaves = NAN; /* the step depends on the file's rate */
 	for (uint32_t v = 0; v < SAMPLER_VOICES; v++)
 		s->voice[v].active = 0;
 	return (int32_t)kept;
@@ -229,23 +233,35 @@ static sampler_region_t sampler_region(const sampler_state_t *s)
 	return (sampler_region_t){a < b ? a : b, a < b ? b : a};
 }
 
-/* Cubic Hermite (Catmull-Rom) read of channel c at position pos (Niemitalo's x-form). */
-static inline float sampler_read(const sampler_state_t *s, uint32_t c, double pos)
+/* One channel's cubic Hermite (Catmull-Rom) interpolation between x0 and x1 at t in [0, 1),
+ * in Niemitalo's x-form. Exact at t = 0. */
+static inline float sampler_hermite(float xm1, float x0, float x1, float x2, float t)
 {
-	double whole = floor(pos);
-	float t = (float)(pos - whole);
-	int64_t i = (int64_t)whole, last = (int64_t)s->frames - 1;
-	const uint32_t ch = s->channels;
-	int64_t i0 = i - 1 < 0 ? 0 : i - 1 > last ? last : i - 1;
-	int64_t i1 = i < 0 ? 0 : i > last ? last : i;
-	int64_t i2 = i + 1 < 0 ? 0 : i + 1 > last ? last : i + 1;
-	int64_t i3 = i + 2 < 0 ? 0 : i + 2 > last ? last : i + 2;
-	float xm1 = s->data[(size_t)i0 * ch + c], x0 = s->data[(size_t)i1 * ch + c];
-	float x1 = s->data[(size_t)i2 * ch + c], x2 = s->data[(size_t)i3 * ch + c];
 	float c1 = 0.5f * (x1 - xm1);
 	float c2 = xm1 - 2.5f * x0 + 2.0f * x1 - 0.5f * x2;
 	float c3 = 0.5f * (x2 - xm1) + 1.5f * (x0 - x1);
 	return ((c3 * t + c2) * t + c1) * t + x0;
+}
+
+/* Reads the sample at position pos into *l and *r (a mono sample's one channel into both); the
+ * four frames around pos are clamped to the sample, so its ends repeat their edge values. */
+static inline void sampler_read(const sampler_state_t *s, double pos, float *l, float *r)
+{
+	int64_t i = (int64_t)pos; /* floor without a libm call: truncates, then steps down */
+	i -= (double)i > pos;
+	float t = (float)(pos - (double)i);
+	int64_t last = (int64_t)s->frames - 1;
+	size_t k0 = (size_t)(i - 1 < 0 ? 0 : i - 1 > last ? last : i - 1);
+	size_t k1 = (size_t)(i < 0 ? 0 : i > last ? last : i);
+	size_t k2 = (size_t)(i + 1 < 0 ? 0 : i + 1 > last ? last : i + 1);
+	size_t k3 = (size_t)(i + 2 < 0 ? 0 : i + 2 > last ? last : i + 2);
+	const float *d = s->data;
+	if (s->channels == 1) {
+		*l = *r = sampler_hermite(d[k0], d[k1], d[k2], d[k3], t);
+		return;
+	}
+	*l = sampler_hermite(d[2 * k0], d[2 * k1], d[2 * k2], d[2 * k3], t);
+	*r = sampler_hermite(d[2 * k0 + 1], d[2 * k1 + 1], d[2 * k2 + 1], d[2 * k3 + 1], t);
 }
 
 /* Moves a voice on by step frames (backwards when reverse), wrapping or stopping at the
@@ -289,7 +305,6 @@ static void sampler_render(sampler_state_t *s, const cx_process_t *p, uint32_t f
 	float *out = p->out[SAMPLER_OUT_OUT];
 	float *left = p->out[SAMPLER_OUT_LEFT], *right = p->out[SAMPLER_OUT_RIGHT];
 	const double ratio = (double)s->file_rate_hz / (double)s->sample_rate_hz;
-	const uint32_t second = s->channels > 1 ? 1u : 0u;
 	const float lim = SAMPLER_OUT_LIMIT;
 	for (uint32_t i = from; i < to; i++) {
 		uint32_t high = trig[i] > 0.5f;
@@ -298,8 +313,13 @@ static void sampler_render(sampler_state_t *s, const cx_process_t *p, uint32_t f
 		s->trig_high = high;
 		float octaves = cx_ramp_next(&s->pitch_st) * (1.0f / 12.0f) +
 		                cx_sanitizef(cv[i], CX_INPUT_LIMIT);
-		double step = ratio * (double)cx_exp2f(octaves);
-		step = step < SAMPLER_STEP_MAX ? step : SAMPLER_STEP_MAX;
+		if (octaves != s->held_octaves) { /* a held pitch costs no exp2 a frame */
+			s->held_octaves = octaves;
+			s->held_step = ratio * (double)cx_exp2f(octaves);
+			s->held_step =
+			    s->held_step < SAMPLER_STEP_MAX ? s->held_step : SAMPLER_STEP_MAX;
+		}
+		const double step = s->held_step;
 		float level = cx_ramp_next(&s->level);
 		float l = 0.0f, r = 0.0f;
 		if (s->voice[SAMPLER_MAIN].active || s->voice[SAMPLER_TAIL].active) {
@@ -308,8 +328,10 @@ static void sampler_render(sampler_state_t *s, const cx_process_t *p, uint32_t f
 				sampler_voice_t *v = &s->voice[k];
 				if (!v->active)
 					continue;
-				l += v->gain * sampler_read(s, 0, v->pos);
-				r += v->gain * sampler_read(s, second, v->pos);
+				float vl, vr;
+				sampler_read(s, v->pos, &vl, &vr);
+				l += v->gain * vl;
+				r += v->gain * vr;
 				v->gain += v->gain_step;
 				if (v->gain <= 0.0f)
 					v->active = 0;

@@ -69,6 +69,7 @@ static const struct {
     {"comp", 1.0f, -1.0f},        /* clamped to its ceiling, at most 0 dB */
     {"delay", 10.0f, -10.0f},     /* clamped to ±10; the loop within ±4 */
     {"reverb", 10.0f, -10.0f},    /* clamped to ±10 */
+    {"chorus", 10.0f, -10.0f},    /* clamped to ±10 */
     {"math", 10.0f, -10.0f},      /* clamped to the ±10 rails */
     {"pan", 10.0f, -10.0f},       /* input clamped to ±10, gains <= 1 */
     {"in", 10.0f, -10.0f},        /* clamped to ±10 */

@@ -70,6 +70,7 @@ static const struct {
     {"delay", 10.0f, -10.0f},     /* clamped to ±10; the loop within ±4 */
     {"reverb", 10.0f, -10.0f},    /* clamped to ±10 */
     {"chorus", 10.0f, -10.0f},    /* clamped to ±10 */
+    {"phaser", 10.0f, -10.0f},    /* clamped to ±10 */
     {"math", 10.0f, -10.0f},      /* clamped to the ±10 rails */
     {"pan", 10.0f, -10.0f},       /* input clamped to ±10, gains <= 1 */
     {"in", 10.0f, -10.0f},        /* clamped to ±10 */

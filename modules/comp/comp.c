@@ -127,14 +127,16 @@ typedef struct comp_state {
 	cx_ramp_t ceiling_db;
 	cx_ramp_t mix;
 	float attack_coef, release_coef;
-	float slope;              /* 1 - 1 / ratio, for the ratio's value (NaN: work it out) */
-	float ceiling;            /* the ceiling as a gain (NaN: work it out) */
-	float reduction_db;       /* the smoothed gain reduction */
-	float release_gain;       /* the ceiling's released gain */
-	uint64_t average_sum;     /* sum of avg[], in units of 2^-24 */
-	uint32_t avg[COMP_L_MAX]; /* the ceiling's last l + 1 released gains */
-	comp_wedge_t peak;        /* detector: sliding max over w */
-	comp_wedge_t floor;       /* ceiling: sliding min over l + 1 */
+	float slope;   /* 1 - 1 / ratio, for the ratio's value (NaN: work it out) */
+	float ceiling; /* the ceiling as a gain (NaN: work it out) */
+	float held_level, held_level_db; /* the last level and its dB (NaN: none yet) */
+	float held_gain_db, held_gain;   /* the last gain in dB and as a factor (NaN: none yet) */
+	float reduction_db;              /* the smoothed gain reduction */
+	float release_gain;              /* the ceiling's released gain */
+	uint64_t average_sum;            /* sum of avg[], in units of 2^-24 */
+	uint32_t avg[COMP_L_MAX];        /* the ceiling's last l + 1 released gains */
+	comp_wedge_t peak;               /* detector: sliding max over w */
+	comp_wedge_t floor;              /* ceiling: sliding min over l + 1 */
 	float delay1[COMP_CHANNELS][COMP_W_MAX]; /* the audio, w - 1 frames */
 	float delay2[COMP_CHANNELS][COMP_L_MAX]; /* the compressed audio, l frames */
 } comp_state_t;
@@ -152,6 +154,8 @@ static float comp_coef(float time_s, float sample_rate)
 static void comp_reset(void *state)
 {
 	comp_state_t *s = state;
+	s->held_level = NAN;
+	s->held_gain_db = NAN;
 	s->frame = 0;
 	s->reduction_db = 0.0f;
 	s->release_gain = 1.0f;
@@ -279,12 +283,21 @@ static inline void comp_tick(comp_state_t *s, const float *x, float *y)
 	for (int c = 0; c < COMP_CHANNELS; c++)
 		peak = fmaxf(peak, fabsf(x[c]));
 	float level = comp_wedge_push(&s->peak, peak, n, s->w, 1);
-	float level_db = COMP_LOG2_TO_DB * comp_log2f(fmaxf(level, COMP_LEVEL_FLOOR));
+	if (level != s->held_level) { /* a sliding maximum holds still for long stretches */
+		s->held_level = level;
+		s->held_level_db = COMP_LOG2_TO_DB * comp_log2f(fmaxf(level, COMP_LEVEL_FLOOR));
+	}
+	float level_db = s->held_level_db;
 	float over_db = level_db - threshold_db;
 	float target_db = over_db > 0.0f ? over_db * s->slope : 0.0f;
 	float coef = target_db > s->reduction_db ? s->attack_coef : s->release_coef;
 	s->reduction_db = target_db + (s->reduction_db - target_db) * coef;
-	float gain = cx_exp2f((makeup_db - s->reduction_db) * COMP_DB_TO_LOG2);
+	float gain_db = makeup_db - s->reduction_db;
+	if (gain_db != s->held_gain_db) {
+		s->held_gain_db = gain_db;
+		s->held_gain = cx_exp2f(gain_db * COMP_DB_TO_LOG2);
+	}
+	float gain = s->held_gain;
 	gain = 1.0f - mix + mix * gain;
 	/* The audio, w - 1 frames late, under that gain; then the ceiling's detector. */
 	float z[COMP_CHANNELS], peak2 = 0.0f;

@@ -27,8 +27,9 @@
  * `damping` is a one-pole lowpass in each half of the loop, coefficient a^damping with a that
  * of a 1 kHz one-pole (0: none; 1: 1 kHz each pass), so the highs die sooner. `size` scales
  * the tank's lengths and taps by 0.5..1.5 (1 at 0.5, Dattorro's plate); a change fades the
- * wet signal out over 5 ms, takes the new lengths and fades it back in, so the jump in the
- * lines is not heard as a click. `predelay` (0..0.5 s) delays the input to the diffusers, in
+ * wet signal out over 5 ms, empties the tank, takes the new lengths and fades back in: the
+ * tail starts again rather than click (lines read at new lengths would be torn apart, and the
+ * tear would ring on in the loop). `predelay` (0..0.5 s) delays the input to the diffusers, in
  * whole frames, gliding like the delay module's time. `mix` blends dry and wet.
  *
  * The lines are sized for size 1.5 at 96 kHz, in the state (above 96 kHz the plate keeps
@@ -399,7 +400,9 @@ static inline void reverb_tick(reverb_state_t *s, float x, float damp, float wet
 		reverb_line_t l = reverb_line(s, i);
 		u = reverb_allpass(l, n, reverb_read(l, n, s->length[i]), u, s->diffusion[i]);
 	}
-	/* The tank: each half takes the input and the other half's end. */
+	/* The tank: each half takes the input and the other half's end. Across a size change the
+	 * input fades with the output, so that it enters the emptied tank smoothly. */
+	u *= s->fade;
 	float end_l =
 	    reverb_read(reverb_line(s, RV_D2_L), n, s->length[RV_D2_L]) * s->decay_gain[1];
 	float end_r =
@@ -422,7 +425,16 @@ static inline void reverb_tick(reverb_state_t *s, float x, float damp, float wet
 	}
 }
 
-/* Advances the size fade: at its bottom the new size is taken. */
+/* Empties the tank's lines and filters (the input diffusers keep their lengths and their
+ * content). Bounded: the tank's lines are a fixed part of the state. */
+static void reverb_empty_tank(reverb_state_t *s)
+{
+	for (int i = RV_TANK_FIRST; i < RV_TANK_FIRST + RV_TANK_LINES; i++)
+		memset(s->pool + s->offset[i], 0, reverb_capacity[i] * sizeof(float));
+	s->lowpass[0] = s->lowpass[1] = 0.0f;
+}
+
+/* Advances the size fade: at its bottom the new size is taken, in an empty tank. */
 static inline float reverb_fade_next(reverb_state_t *s)
 {
 	if (s->fade_step != 0.0f) {
@@ -432,6 +444,7 @@ static inline float reverb_fade_next(reverb_state_t *s)
 			s->fade_step = 1.0f / (float)s->fade_frames;
 			reverb_set_size(s, s->size_pending);
 			s->size_pending = NAN;
+			reverb_empty_tank(s);
 		} else if (s->fade >= 1.0f) {
 			s->fade = 1.0f;
 			s->fade_step = 0.0f;

@@ -10,6 +10,9 @@
  *    within RT60_TOLERANCE of the setting.
  * 2. Silence: 0.5 s of full-scale noise in, then nothing; from 2 RT60 after the input stops,
  *    for 0.1 s, every output must stay below SILENCE (-100 dBFS).
+ * 3. Size changes: a 220 Hz sine in, wet only, size 0.2 -> 0.9 -> 0.1: no step between output
+ *    frames after the changes larger than SIZE_STEP times the largest before them (the wet
+ *    fades out, the tank empties, the input fades back in: no click).
  * Usage: test_reverb reverb.so
  */
 #include <math.h>
@@ -23,6 +26,7 @@
 #define BLOCK          64u
 #define RT60_TOLERANCE 0.20
 #define SILENCE        1e-5
+#define SIZE_STEP      1.5
 #define PI             3.14159265358979323846
 
 static unsigned rng_state = 1;
@@ -168,6 +172,43 @@ static int test_silence(host_module_t *m)
 	return ok;
 }
 
+static int test_size_change(host_module_t *m)
+{
+	const uint32_t n = 3u * (uint32_t)RATE_HZ, change1 = 48000, change2 = 96000;
+	float *x = host_alloc(n), *l = host_alloc(n), *r = host_alloc(n), *o = host_alloc(n);
+	for (uint32_t i = 0; i < n; i++)
+		x[i] = (float)(0.5 * sin(2.0 * PI * 220.0 * i / RATE_HZ));
+	host_set(m, "decay", 2.0f);
+	host_set(m, "damping", 0.3f);
+	host_set(m, "predelay", 0.0f);
+	host_set(m, "size", 0.2f);
+	host_set(m, "mix", 1.0f);
+	host_init(m);
+	uint32_t size = host_param(m, "size");
+	host_event_t ev[] = {{change1, size, 0.9f}, {change2, size, 0.1f}};
+	const float *in[CX_PORTS_MAX] = {x};
+	float *outs[CX_PORTS_MAX] = {0};
+	outs[host_out(m, "out")] = o;
+	outs[host_out(m, "left")] = l;
+	outs[host_out(m, "right")] = r;
+	host_render(m, n, BLOCK, in, outs, ev, 2);
+	double before = 0.0, after = 0.0;
+	for (int side = 0; side < 3; side++) {
+		const float *y = side == 0 ? l : side == 1 ? r : o;
+		before = fmax(before, measure_max_step(y + change1 / 2, change1 / 2));
+		after = fmax(after, measure_max_step(y + change1, n - change1));
+	}
+	int ok = after <= SIZE_STEP * before;
+	printf("reverb size 0.2 -> 0.9 -> 0.1 under a 220 Hz sine: largest step after the changes "
+	       "%.4f, before them %.4f (limit %.1fx): %s\n",
+	       after, before, SIZE_STEP, ok ? "ok" : "FAIL");
+	free(x);
+	free(l);
+	free(r);
+	free(o);
+	return ok;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -178,6 +219,7 @@ int main(int argc, char **argv)
 	host_open_or_die(&m, argv[1], RATE_HZ, BLOCK);
 	int ok = test_rt60(&m);
 	ok &= test_silence(&m);
+	ok &= test_size_change(&m);
 	host_close(&m);
 	printf("%s\n", ok ? "ok" : "FAIL");
 	return ok ? 0 : 1;

@@ -81,8 +81,10 @@ wait 2
 add reverb to bass amount=0.3
 save patch "deep_groove"
 S
-if "$render" -o seed.wav -t 8 seed.chr >seed.out 2>&1; then
-	if "$py" "$here/session.py" seed.wav && grep -q "reverb" patches/deep_groove.chr; then
+echo "@6 stop" >>seed.chr
+grep -v "^add reverb" seed.chr | sed 's/"deep_groove"/dry_groove/' >dry.chr
+if "$render" -o seed.wav -t 8 seed.chr >seed.out 2>&1 && "$render" -q -o dry.wav -t 8 dry.chr; then
+	if "$py" "$here/session.py" seed.wav dry.wav && grep -q "reverb" patches/deep_groove.chr; then
 		ok "SEED-01 the seed's session plays as typed: $(grep -c . seed.out) lines, deep_groove saved"
 	else
 		bad "SEED-01 the session does not sound as it says"

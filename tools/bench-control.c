@@ -765,7 +765,10 @@ static int cmd_latency(int count, const char *raw_path)
 		if (send(fd, p.b, p.n, 0) < 0)
 			die("send: %s", strerror(errno));
 		reply_t r;
-		int rc = wait_reply(fd, 0.5, &r);
+		int rc;
+		do /* a late reply to an earlier send is not this one's */
+			rc = wait_reply(fd, 0.5, &r);
+		while (rc >= 0 && !(r.has_id && r.id == k));
 		jack_time_t reply_us = jack_get_time();
 		int64_t f = wait_found(0.5);
 		level = want;

@@ -9,7 +9,7 @@
  *
  * latency: this program is a JACK client of its own ("bctl-PID") whose input is connected to
  * ENGINE:out_L. It patches `vca bctl_v > out` with the vca's input held at a level, then
- * toggles that level with `/gate ,ssf bctl_v in 0|0.5`. Just before each send it reads the
+ * toggles that level with `/gate ,issf ID bctl_v in 0.5|0`. Just before each send it reads the
  * JACK frame clock (jack_frame_time); its process callback finds the first sample of its
  * input that differs from the level before the send and takes its exact frame,
  * jack_last_frame_time() + index. The latency is (that frame - the frame at the send) / rate:
@@ -19,7 +19,8 @@
  * run by writing a step on a known frame and reading it back through the same kind of
  * connection (expected: 0 frames). The driver's own playback latency (none with the dummy
  * driver) is not in the figure, as it is the same for any JACK client. Sends are spread over
- * random phases of the period (a random pause of 2 to 12.7 ms before each).
+ * random phases of the period (a random pause of 2 to 12.7 ms before each). Sends near a
+ * JACK xrun, or with a cycle that ran more than a period late, are left out and counted.
  *
  * throughput: R parameter messages a second for S seconds from one thread and one socket,
  * `/set ,issf ID btK freq V` round-robin over N vco instances (so no instance gets more

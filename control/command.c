@@ -294,8 +294,12 @@ static int cmd_free(cx_cmd_t *c, int argc, char **argv)
 	if (argc != 2)
 		return fail(c, "usage: free NAME", NULL, NULL);
 	char owner[CX_INSTANCE_NAME_MAX];
-	if (cx_template_owner(argv[1], owner, sizeof owner))
-		return fail(c, "%s belongs to the template instance %s: free %s", argv[1], owner);
+	if (cx_template_owner(argv[1], owner, sizeof owner)) {
+		snprintf(c->text, c->text_len,
+		         "%s belongs to the template instance %s: free %s frees it with the rest",
+		         argv[1], owner, owner);
+		return -1;
+	}
 	int t = cx_template_free(c->e, argv[1], c->text, c->text_len);
 	if (t == 0 && cx_engine_free(c->e, argv[1], c->text, c->text_len))
 		return -1;
@@ -1050,6 +1054,10 @@ static int cmd_list(cx_cmd_t *c, int argc, char **argv)
 {
 	(void)argc, (void)argv;
 	cx_engine_list(c->e, c->text, c->text_len);
+	if (!c->text[0])
+		snprintf(c->text, c->text_len,
+		         "no instances (out was freed: create out to hear "
+		         "anything)");
 	for (int i = 0; i < cx_tinst_count(); i++) { /* template instances, and what they hold */
 		const cx_template_t *t;
 		const char *name = cx_tinst_name(i, &t);
@@ -1363,6 +1371,73 @@ static const char *exact(float v, char *buf, size_t len)
 	return buf;
 }
 
+/* "inst" or "inst.port" as the real output or input spec it means ("" when not an instance). */
+static void default_port(cx_engine_t *e, const char *spec, int output, char *out, size_t len)
+{
+	out[0] = 0;
+	if (strchr(spec, '.')) {
+		snprintf(out, len, "%s", spec);
+		return;
+	}
+	cx_instance_info_t info;
+	char err[512];
+	if (cx_engine_instance(e, spec, &info, err, sizeof err))
+		return;
+	const cx_type_t *ty = cx_engine_type(e, info.type);
+	if (output ? ty->out_count : ty->in_count)
+		snprintf(out, len, "%.31s.%.23s", spec,
+		         output ? ty->outs[0].name : ty->ins[0].name);
+}
+
+/* The real spec "inst.port" of cable q's end. */
+static void cable_end(cx_engine_t *e, const cx_cable_info_t *cb, int src, char *out, size_t len)
+{
+	const cx_type_t *t = cx_engine_type(e, src ? cb->src_type : cb->dst_type);
+	snprintf(out, len, "%.31s.%.23s", src ? cb->src : cb->dst,
+	         src ? t->outs[cb->src_port].name : t->ins[cb->dst_port].name);
+}
+
+/* unpatch lines for the cables a template instance's lines make that are no longer there. */
+static size_t template_unpatches(cx_engine_t *e, const cx_cable_info_t *cables, uint32_t nc,
+                                 char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (int i = 0; i < cx_tinst_count(); i++) {
+		const cx_template_t *t;
+		const char *name = cx_tinst_name(i, &t);
+		for (const char *s = name ? t->body : ""; *s;) {
+			size_t k = strcspn(s, "\n");
+			char line[2048], real[2048];
+			snprintf(line, sizeof line, "%.*s", (int)(k < 2000 ? k : 2000), s);
+			s += k + (s[k] != 0);
+			if (strncmp(line, "patch ", 6) != 0)
+				continue;
+			cx_template_rewrite(t, name, line, real, sizeof real);
+			char *w[64], *save = NULL;
+			int nw = 0;
+			for (char *tok = strtok_r(real + 6, " ", &save); tok && nw < 64;
+			     tok = strtok_r(NULL, " ", &save))
+				if (strcmp(tok, ">") != 0)
+					w[nw++] = tok;
+			for (int j = 0; j + 1 < nw; j++) {
+				char a[64], b[64], ca[64], cb[64];
+				default_port(e, w[j], 1, a, sizeof a);
+				default_port(e, w[j + 1], 0, b, sizeof b);
+				int found = !a[0] || !b[0];
+				for (uint32_t q = 0; q < nc && !found; q++) {
+					cable_end(e, &cables[q], 1, ca, sizeof ca);
+					cable_end(e, &cables[q], 0, cb, sizeof cb);
+					found = !strcmp(ca, a) && !strcmp(cb, b);
+				}
+				if (!found && n < cap)
+					n += (size_t)snprintf(buf + n, cap - n, "unpatch %s > %s\n",
+					                      a, b);
+			}
+		}
+	}
+	return n < cap ? n : cap;
+}
+
 /* Writes the patch as a replayable command script into buf. */
 static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 {
@@ -1378,7 +1453,9 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 	for (int i = 0; i < cx_tinst_count() && n < cap; i++) {
 		const cx_template_t *t;
 		const char *name = cx_tinst_name(i, &t);
-		if (name)
+		char owner[CX_INSTANCE_NAME_MAX];
+		if (name &&
+		    !cx_template_owner(name, owner, sizeof owner)) /* nested: made by its owner */
 			n += (size_t)snprintf(buf + n, cap - n, "create %s %s\n", t->name, name);
 	}
 	for (uint32_t i = 0; i < ni && n < cap; i++) {
@@ -1392,8 +1469,11 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 			n += (size_t)snprintf(buf + n, cap - n, "create %s %s", ty->name,
 			                      insts[i].name);
 		int changed = 0;
+		int inner = is_out && strcmp(insts[i].name, "out") != 0;
 		for (uint32_t p = 0; p < ty->param_count && n < cap; p++) {
-			if (insts[i].params[p] == ty->params[p].def)
+			/* A template's inner values may differ from what the template sets even
+			 * when they equal the type's default: save them all. */
+			if (insts[i].params[p] == ty->params[p].def && !inner)
 				continue;
 			if (is_out && !changed)
 				n += (size_t)snprintf(buf + n, cap - n, "set");
@@ -1414,6 +1494,7 @@ static size_t patch_script(cx_engine_t *e, char *buf, size_t cap)
 				                      exact(insts[i].inputs[p], num, sizeof num));
 			}
 	}
+	n += template_unpatches(e, cables, nc, buf + n, n < cap ? cap - n : 0);
 	for (uint32_t k = 0; k < nc && n < cap; k++) {
 		char o1[CX_INSTANCE_NAME_MAX], o2[CX_INSTANCE_NAME_MAX];
 		if (cx_template_owner(cables[k].src, o1, sizeof o1) &&
@@ -1534,6 +1615,9 @@ static int cmd_load(cx_cmd_t *c, int argc, char **argv)
 	/* All or nothing: keep the current patch as a script to put back on a failure. */
 	patch_script(c->e, before, sizeof before);
 	clear_patch(c->e);
+	/* The freed instances' memory is reusable once the clear is in force: wait for it, so a
+	 * patch that filled the engine loads back. */
+	cx_engine_commit(c->e, 500);
 	char text[1024];
 	cx_cmd_t sub = *c;
 	sub.text = text;

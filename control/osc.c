@@ -104,7 +104,9 @@ static void reply(cx_osc_t *o, const sender_t *to, int has_id, int32_t id, const
 		return;
 	if (has_id)
 		lo_message_add_int32(r, id);
-	lo_message_add_string(r, path);
+	char short_path[256]; /* an absurd address is echoed in part, so the reply still fits */
+	snprintf(short_path, sizeof short_path, "%s", path);
+	lo_message_add_string(r, short_path);
 	lo_message_add_string(r, text);
 	const char *addr = ok ? "/done" : "/fail";
 	size_t len = 0;
@@ -314,10 +316,11 @@ static int dispatch(cx_osc_t *o, const sender_t *from, uint64_t frame, const cha
 		snprintf(text, len, "quitting");
 		return 0;
 	}
-	snprintf(text, len,
-	         "unknown address %s; addresses: /cmd /json /notify /create /free /patch /unpatch "
-	         "/set /gate /trig /status /list /types /quit",
-	         path);
+	snprintf(
+	    text, len,
+	    "unknown address %.64s; addresses: /cmd /json /notify /create /free /patch /unpatch "
+	    "/set /gate /trig /status /list /types /quit",
+	    path);
 	return -1;
 }
 
@@ -378,7 +381,11 @@ static void handle_packet(cx_osc_t *o, const sender_t *from, char *data, size_t 
 		tt.sec = (uint32_t)t[0] << 24 | (uint32_t)t[1] << 16 | (uint32_t)t[2] << 8 | t[3];
 		tt.frac = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
 		size_t at = 16;
-		while (depth < 8 && at + 4 <= size) {
+		if (depth >= 8) {
+			reply(o, from, 0, 0, "#bundle", 0, "bundles nest at most 8 deep");
+			return;
+		}
+		while (at + 4 <= size) {
 			uint32_t n = ((uint32_t)(unsigned char)data[at] << 24) |
 			             ((uint32_t)(unsigned char)data[at + 1] << 16) |
 			             ((uint32_t)(unsigned char)data[at + 2] << 8) |

@@ -235,8 +235,10 @@ static char last_error[512], last_error_name[CX_NAME_MAX];
 
 const char *cx_template_error(const char *name)
 {
+	if (!name || !name[0])
+		return NULL;
 	cx_template_get(name);
-	return strcmp(last_error_name, name) == 0 ? last_error : NULL;
+	return last_error_name[0] && strcmp(last_error_name, name) == 0 ? last_error : NULL;
 }
 
 const cx_template_t *cx_template_get(const char *name)
@@ -372,8 +374,8 @@ const char *cx_tinst_find(const char *name, const cx_template_t **t)
 }
 
 /* Rewrites a template body line for instance inst: local names become inst_local. */
-static void rewrite(const cx_template_t *t, const char *inst, const char *line, char *out,
-                    size_t len)
+void cx_template_rewrite(const cx_template_t *t, const char *inst, const char *line, char *out,
+                         size_t len)
 {
 	char copy[2048];
 	snprintf(copy, sizeof copy, "%.2000s", line);
@@ -416,7 +418,9 @@ static void free_inners(cx_engine_t *e, const cx_template_t *t, const char *name
 	char real[64], ignore[512];
 	for (int i = 0; i < upto && i < t->ninner; i++) {
 		cx_tinst_inner(name, t->inner[i], real, sizeof real);
-		cx_engine_free(e, real, ignore, sizeof ignore);
+		/* an inner instance may itself be a template instance (templates nest) */
+		if (!cx_template_free(e, real, ignore, sizeof ignore))
+			cx_engine_free(e, real, ignore, sizeof ignore);
 	}
 }
 
@@ -500,15 +504,20 @@ int cx_template_create(cx_engine_t *e, const cx_template_t *t, const char *name,
 		return -1;
 	}
 	/* The body, with local names made real; then the assignments through params. */
-	static char body[CX_TPL_BODY_MAX];
-	snprintf(body, sizeof body, "%s", t->body);
+	/* Not static: a line may create another template, which runs this again. */
+	char *body = malloc(CX_TPL_BODY_MAX);
+	if (!body) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(body, CX_TPL_BODY_MAX, "%s", t->body);
 	int created = 0, rc = 0;
 	char reply[1024], line[2048];
 	for (char *s = body; *s && !rc;) {
 		char *nl = strchr(s, '\n');
 		if (nl)
 			*nl = 0;
-		rewrite(t, name, s, line, sizeof line);
+		cx_template_rewrite(t, name, s, line, sizeof line);
 		if (cx_command_line(e, line, 0, reply, sizeof reply) < 0) {
 			snprintf(err, errlen, "template %s: '%s': %s", t->name, line, reply);
 			rc = -1;
@@ -544,6 +553,7 @@ int cx_template_create(cx_engine_t *e, const cx_template_t *t, const char *name,
 				tinsts[i].used = 0;
 	}
 	(void)created;
+	free(body);
 	return rc;
 }
 

@@ -92,6 +92,10 @@ int cx_template_param(const char *inst, const char *param, const char *value, ch
 int cx_template_port(const char *spec, int output, char specs[][64], int max, char *err,
                      size_t errlen);
 
+/* A line of t's body with its local names made real for instance inst (osc -> b1_osc). */
+void cx_template_rewrite(const cx_template_t *t, const char *inst, const char *line, char *out,
+                         size_t len);
+
 /* Frees a template instance and its inner instances. 1 freed, 0 not a template instance. */
 int cx_template_free(cx_engine_t *e, const char *name, char *err, size_t errlen);
 

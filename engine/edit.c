@@ -702,6 +702,13 @@ int cx_commit_locked(cx_engine_t *e, int wait_ms)
 			e->im[i].pushed = 1;
 	e->inflight_seq = plan->seq;
 	e->dirty = 0;
+	if (e->cfg.offline) {
+		/* Offline, nothing renders between periods: the plan is in force at once (the
+		 * ring's message switches to the same copy again), so freed memory is reusable at
+		 * once. */
+		atomic_store(&e->shm->plan_active, target);
+		atomic_store(&e->shm->plan_applied_seq, plan->seq);
+	}
 	return wait_applied(e, plan->seq, wait_ms);
 }
 

@@ -29,6 +29,11 @@ Feature: the same command language for a person, a program and an agent
   Scenario: SEC-03 NaN, infinities, out-of-range values, wrong types and unknown addresses
     are refused with a reply and change nothing
 
+  Scenario: FUZZ-01 100,000 random and mutated command lines: no crash, every reply valid,
+    JSON replies valid JSON, output bounded, no leak under ASan
+  Scenario: FUZZ-02 100,000 random and malformed OSC packets at a running engine: it lives,
+    answers, and bad values never change a parameter
+
   Scenario: SHELL-01 the shell in tmux: a typo and its error, replies, TAB completion of types,
     ports and parameters, notices above a half-typed line, history between sessions
   Scenario: SHELL-02 the shell in scripts: -c, files, pipes, exit statuses 0/1/3, --json lines

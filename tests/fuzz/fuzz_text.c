@@ -1,5 +1,5 @@
 /*
- * fuzz_text.c — the text command language under a seeded random corpus, in-process.
+ * fuzz_text.c (FUZZ-01) — the text command language under a seeded random corpus, in-process.
  *
  *   fuzz_text MODULE_DIR [LINES [SEED [TEMPLATE_DIR]]]   (defaults: 100000 lines, seed
  *                                                        20260101, no shipped templates)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# OSC fuzz: a seeded random corpus of UDP packets (osc_fuzz.py) against a running chronusd on
+# OSC fuzz (FUZZ-02): a seeded random corpus of UDP packets (osc_fuzz.py) against a running chronusd on
 # a private JACK dummy server and a free port, 127.0.0.1 only. Then SIGTERM: the engine must
 # exit cleanly, and its stderr must hold no sanitizer report (ASan, LeakSanitizer, UBSan in
 # an ASan build), and no file may appear outside its folders.

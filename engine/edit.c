@@ -90,6 +90,19 @@ static int no_such_instance(cx_engine_t *e, const char *name, char *err, size_t 
 	return -1;
 }
 
+/* Takes the lock and finds the instance called name. On failure it unlocks, fills err and
+ * returns -1: the caller returns at once. */
+static int lock_instance(cx_engine_t *e, const char *name, char *err, size_t errlen)
+{
+	pthread_mutex_lock(&e->lock);
+	int i = find_instance(e, name ? name : "");
+	if (i < 0) {
+		no_such_instance(e, name ? name : "", err, errlen);
+		pthread_mutex_unlock(&e->lock);
+	}
+	return i;
+}
+
 static void unknown_param(const cx_type_t *t, const char *word, const char *prefix, char *err,
                           size_t errlen)
 {
@@ -328,13 +341,9 @@ out:
 
 int cx_engine_free(cx_engine_t *e, const char *name, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&e->lock);
-	int i = find_instance(e, name ? name : "");
-	if (i < 0) {
-		no_such_instance(e, name ? name : "", err, errlen);
-		pthread_mutex_unlock(&e->lock);
+	int i = lock_instance(e, name, err, errlen);
+	if (i < 0)
 		return -1;
-	}
 	for (uint32_t k = 0; k < e->edge_count;) {
 		if (e->edges[k].src == (uint32_t)i || e->edges[k].dst == (uint32_t)i)
 			e->edges[k] = e->edges[--e->edge_count];
@@ -505,13 +514,10 @@ static int send_event(cx_engine_t *e, uint32_t i, uint16_t kind, uint16_t index,
 int cx_engine_set(cx_engine_t *e, const char *inst, const char *param, float value, uint64_t frame,
                   char *err, size_t errlen)
 {
-	pthread_mutex_lock(&e->lock);
 	int rc = -1;
-	int i = find_instance(e, inst ? inst : "");
-	if (i < 0) {
-		no_such_instance(e, inst ? inst : "", err, errlen);
-		goto out;
-	}
+	int i = lock_instance(e, inst, err, errlen);
+	if (i < 0)
+		return -1;
 	const cx_type_t *ty = type_of(e, (uint32_t)i);
 	int p = find_param(ty, param ? param : "");
 	if (p < 0) {
@@ -560,13 +566,10 @@ int cx_engine_transport(cx_engine_t *e, int op, double value, uint64_t frame, ch
 static int gate_or_trig(cx_engine_t *e, const char *inst, const char *port, uint16_t kind,
                         float value, uint64_t frame, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&e->lock);
 	int rc = -1;
-	int i = find_instance(e, inst ? inst : "");
-	if (i < 0) {
-		no_such_instance(e, inst ? inst : "", err, errlen);
-		goto out;
-	}
+	int i = lock_instance(e, inst, err, errlen);
+	if (i < 0)
+		return -1;
 	const cx_type_t *ty = type_of(e, (uint32_t)i);
 	uint32_t p = 0;
 	for (; p < ty->in_count; p++)
@@ -805,13 +808,10 @@ uint32_t cx_engine_type_count(const cx_engine_t *e)
 int cx_engine_load_data(cx_engine_t *e, const char *name, const float *frames, uint32_t frame_count,
                         uint32_t channels, float rate, char *err, size_t errlen)
 {
-	pthread_mutex_lock(&e->lock);
 	int rc = -1;
-	int i = find_instance(e, name ? name : "");
-	if (i < 0) {
-		no_such_instance(e, name ? name : "", err, errlen);
-		goto out;
-	}
+	int i = lock_instance(e, name, err, errlen);
+	if (i < 0)
+		return -1;
 	const cx_type_t *ty = type_of(e, (uint32_t)i);
 	if (!(ty->flags & CX_TYPE_HAS_LOAD)) {
 		snprintf(err, errlen, "%s '%s' takes no sample (a sampler does)", ty->name, name);

@@ -227,6 +227,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "chronusd: %s\n", err);
 		goto out;
 	}
+	int jprio = cx_jack_rt_priority(jack);
+	if (jprio > 1 && cx_osc_set_rt_priority(osc, jprio - 1) != 0)
+		fprintf(stderr,
+		        "chronusd: the OSC thread could not run realtime; commands may wait "
+		        "behind busy workers\n");
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

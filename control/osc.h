@@ -24,6 +24,9 @@ int cx_osc_start(cx_osc_t **out, cx_engine_t *e, const char *host, const char *p
 int cx_osc_quit_requested(const cx_osc_t *o);
 
 int cx_osc_port(const cx_osc_t *o);
+
+/* Runs the OSC thread SCHED_FIFO at prio (0: leave it). Returns 0, or -1 when not allowed. */
+int cx_osc_set_rt_priority(cx_osc_t *o, int prio);
 void cx_osc_stop(cx_osc_t *o);
 
 #endif /* CX_OSC_H */

@@ -350,7 +350,9 @@ void cx_engine_xrun(cx_engine_t *e)
 
 void cx_engine_set_rt_priority(cx_engine_t *e, int prio)
 {
-	atomic_store(&e->shm->rt_prio, prio > 1 ? (uint32_t)(prio - 1) : 0u);
+	/* Workers run two steps below the JACK thread: the step between is the OSC thread's, so
+	 * workers spinning before a period cannot hold a command off until after its drain. */
+	atomic_store(&e->shm->rt_prio, prio > 2 ? (uint32_t)(prio - 2) : prio > 1 ? 1u : 0u);
 }
 
 /* A worker ended: say why and what it was running, reset that instance, start another. */

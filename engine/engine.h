@@ -158,7 +158,9 @@ void cx_engine_period(cx_engine_t *e, uint32_t frames, const float *const in[2],
 /* Driver notices, off the realtime thread. [driver] */
 void cx_engine_set_format(cx_engine_t *e, uint32_t sample_rate, uint32_t frames);
 void cx_engine_xrun(cx_engine_t *e);
-void cx_engine_set_rt_priority(cx_engine_t *e, int prio); /* workers run just below this */
+/* prio: the JACK thread's SCHED_FIFO priority; workers run two steps below it, leaving the
+ * step between for the control thread. [driver] */
+void cx_engine_set_rt_priority(cx_engine_t *e, int prio);
 
 /* Starts the supervisor thread: reaps and respawns workers, logs their deaths, commits
  * leftover edits, follows buffer-size changes. [main] */

@@ -166,3 +166,8 @@ void cx_jack_close(cx_jack_t *j)
 	jack_client_close(j->client);
 	free(j);
 }
+
+int cx_jack_rt_priority(const cx_jack_t *j)
+{
+	return jack_is_realtime(j->client) ? jack_client_real_time_priority(j->client) : 0;
+}

@@ -27,6 +27,9 @@ int cx_jack_activate(cx_jack_t *j, cx_engine_t *e, int connect, char *err, size_
 /* The playback ports out_L/out_R feed, as one line ("" when none). */
 void cx_jack_connections(cx_jack_t *j, char *buf, size_t len);
 
+/* The JACK thread's SCHED_FIFO priority, or 0 when JACK does not run realtime. */
+int cx_jack_rt_priority(const cx_jack_t *j);
+
 /* Whether the server is gone (shutdown callback ran). [any] */
 int cx_jack_dead(const cx_jack_t *j);
 

@@ -31,6 +31,9 @@
  *
  * Outputs: 0 or 1.
  *
+ * The transport, the grid, `reset` and the pulses are the step modules' shared core,
+ * modules/steps/steps.h (reset mode STEPS_RESET_NOW); this file holds the pattern.
+ *
  * Follows the RT rules in module.h.
  */
 #include <math.h>
@@ -39,10 +42,9 @@
 
 #include "chronus/dsp.h"
 #include "chronus/module.h"
+#include "steps.h"
 
 #define EUCLID_STEPS_MAX 32u
-#define EUCLID_TRIG_S    0.001
-#define EUCLID_PULSE_MAX (1u << 30) /* frames: bounds a gate at absurd tempi */
 
 enum { EUCLID_IN_RESET, EUCLID_IN_COUNT };
 enum { EUCLID_OUT_GATE, EUCLID_OUT_TRIG, EUCLID_OUT_COUNT };
@@ -85,22 +87,12 @@ _Static_assert(sizeof euclid_params / sizeof euclid_params[0] == EUCLID_PARAM_CO
                "one entry per parameter");
 
 typedef struct euclid_state {
-	uint32_t trig_frames; /* 1 ms */
+	steps_t core; /* the transport, the grid, `reset` and the pulses (steps.h) */
 	/* parameters */
 	uint32_t steps, hits, rotate, div;
 	float length;
 	uint32_t pattern; /* bit n: step n (after rotation) is a hit */
-	/* where the transport was at the last frame rendered */
-	uint32_t running;       /* that frame ran (playing, past play's frame) */
-	double last_beat;       /* its beat */
-	int64_t point;          /* the grid step it had reached, counted from beat 0 */
-	int64_t offset;         /* the grid step that played the first step after play or reset */
-	uint32_t reset_high;    /* the reset input was high */
-	uint32_t reset_pending; /* a reset came while stopped: the next step is the first */
-	/* outputs */
-	uint32_t step;      /* 0-based step of the pattern under way */
-	uint32_t gate_left; /* frames `gate` stays high, from the next frame written */
-	uint32_t trig_left;
+	uint32_t step;    /* 0-based step of the pattern under way */
 } euclid_state_t;
 
 /* A run of steps as bits, the earliest in bit 0. */
@@ -164,18 +156,18 @@ static void euclid_build(euclid_state_t *s)
 }
 
 /* Sets a parameter; p is the block and pos the frame, for a change while running. */
-static void euclid_set(euclid_state_t *s, uint32_t index, float value, const cx_process_t *p,
+static void euclid_set(void *state, uint32_t index, float value, const cx_process_t *p,
                        uint32_t pos)
 {
+	euclid_state_t *s = state;
 	const cx_param_info_t *info = &euclid_params[index];
 	value = cx_clampf(value, info->min, info->max);
 	uint32_t whole = (uint32_t)lroundf(value);
 	switch (index) {
 	case EUCLID_PARAM_STEPS:
 		s->steps = whole;
-		if (p != NULL && s->running) /* the next step is the next one, or the first */
-			s->offset =
-			    s->point - (int64_t)(s->step < s->steps ? s->step : s->steps - 1);
+		/* the next step is the next one, or the first */
+		steps_keep_slot(&s->core, p, s->step < s->steps ? s->step : s->steps - 1);
 		euclid_build(s);
 		break;
 	case EUCLID_PARAM_HITS:
@@ -186,12 +178,9 @@ static void euclid_set(euclid_state_t *s, uint32_t index, float value, const cx_
 		s->rotate = whole;
 		euclid_build(s);
 		break;
-	case EUCLID_PARAM_DIV:
-		if (p != NULL && s->running && whole != s->div) {
-			/* Renumber on the new grid; a step exactly at pos still starts at pos. */
-			s->point = cx_grid_point(p, (double)whole, (int64_t)pos - 1);
-			s->offset = s->point - (int64_t)s->step;
-		}
+	case EUCLID_PARAM_DIV: /* renumber on the new grid; the next step is the next one */
+		if (steps_regrid(&s->core, p, pos, (double)s->div, (double)whole))
+			steps_keep_slot(&s->core, p, s->step);
 		s->div = whole;
 		break;
 	case EUCLID_PARAM_LENGTH:
@@ -202,189 +191,56 @@ static void euclid_set(euclid_state_t *s, uint32_t index, float value, const cx_
 	}
 }
 
+static double euclid_per_beat(const void *state)
+{
+	const euclid_state_t *s = state;
+	return (double)s->div;
+}
+
+/* Starts the step at frame i: a hit or a rest. */
+static void euclid_step(void *state, const cx_process_t *p, uint32_t i, uint32_t restart)
+{
+	euclid_state_t *s = state;
+	(void)restart; /* the core counts the steps from the reset's step */
+	s->step = steps_slot(&s->core, s->steps);
+	if ((s->pattern >> s->step) & 1u)
+		steps_pulse(&s->core, p, (double)s->div, i, s->length);
+}
+
+static const steps_spec_t euclid_spec = {
+    .param_count = EUCLID_PARAM_COUNT,
+    .reset_in = EUCLID_IN_RESET,
+    .reset_mode = STEPS_RESET_NOW,
+    .gate_out = EUCLID_OUT_GATE,
+    .trig_out = EUCLID_OUT_TRIG,
+    .set = euclid_set,
+    .per_beat = euclid_per_beat,
+    .play = NULL,
+    .step = euclid_step,
+    .hold = NULL,
+};
+
 static void euclid_reset(void *state)
 {
 	euclid_state_t *s = state;
-	s->running = 0;
-	s->last_beat = 0.0;
-	s->point = 0;
-	s->offset = 0;
-	s->reset_high = 0;
-	s->reset_pending = 0;
+	steps_clear(&s->core);
 	s->step = 0;
-	s->gate_left = 0;
-	s->trig_left = 0;
 }
 
 static void euclid_init(void *state, const float *params, float sample_rate, uint32_t frames_max)
 {
 	euclid_state_t *s = state;
 	(void)frames_max;
-	double trig = round(EUCLID_TRIG_S * (double)sample_rate);
-	s->trig_frames = trig >= 1.0 ? (uint32_t)trig : 1u;
+	steps_init(&s->core, sample_rate);
 	for (uint32_t i = 0; i < EUCLID_PARAM_COUNT; i++)
 		euclid_set(s, i, params[i], NULL, 0);
 	euclid_reset(s);
 }
 
-/* Returns the first frame in [from, to) where `reset` rises, or to; tracks it up to there. */
-static uint32_t euclid_next_reset(euclid_state_t *s, const float *reset, uint32_t from, uint32_t to)
-{
-	if (from < to && cx_is_constant(reset + from, to - from)) {
-		uint32_t high = reset[from] > 0.5f;
-		if (high && !s->reset_high)
-			return from;
-		s->reset_high = high;
-		return to;
-	}
-	for (uint32_t i = from; i < to; i++) {
-		uint32_t high = reset[i] > 0.5f;
-		if (high && !s->reset_high)
-			return i;
-		s->reset_high = high;
-	}
-	return to;
-}
-
-/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
-static void euclid_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
-{
-	uint32_t i = from;
-	for (; i < from + high; i++)
-		x[i] = 1.0f;
-	for (; i < to; i++)
-		x[i] = 0.0f;
-}
-
-/* Writes frames [from, to) from the pulses under way. */
-static void euclid_write(euclid_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	float *gate = p->out[EUCLID_OUT_GATE], *trig = p->out[EUCLID_OUT_TRIG];
-	uint32_t n = to - from;
-	uint32_t gate_n = s->gate_left < n ? s->gate_left : n;
-	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	euclid_fill(gate, from, gate_n, to);
-	euclid_fill(trig, from, trig_n, to);
-	s->gate_left -= gate_n;
-	s->trig_left -= trig_n;
-}
-
-/* Frames [from, to) with the transport stopped: outputs low, resets remembered. */
-static void euclid_stopped(euclid_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	s->running = 0;
-	s->gate_left = 0;
-	s->trig_left = 0;
-	euclid_write(s, p, from, to);
-	const float *reset = p->in[EUCLID_IN_RESET];
-	for (uint32_t i = from; i < to;) {
-		i = euclid_next_reset(s, reset, i, to);
-		if (i < to) {
-			s->reset_pending = 1;
-			s->reset_high = 1;
-			i++;
-		}
-	}
-}
-
-/* Returns the frames from `at` to one before the next grid step after s->point, at most cap. */
-static uint32_t euclid_room(const euclid_state_t *s, const cx_process_t *p, uint32_t at,
-                            uint32_t cap)
-{
-	uint32_t next = cx_grid_next(p, (double)s->div, s->point, at + 1, at + cap + 1);
-	return next - at - 1;
-}
-
-/* Starts a step at frame i (which the grid step s->point is under way at). */
-static void euclid_start_step(euclid_state_t *s, const cx_process_t *p, uint32_t i)
-{
-	int64_t k = (s->point - s->offset) % (int64_t)s->steps;
-	s->step = (uint32_t)(k < 0 ? k + (int64_t)s->steps : k);
-	s->gate_left = 0;
-	s->trig_left = 0;
-	if (((s->pattern >> s->step) & 1u) == 0)
-		return;
-	double step_frames = 1.0 / ((double)s->div * p->beats_per_frame);
-	double gate = floor((double)s->length * step_frames + 0.5);
-	uint32_t gate_frames = gate < (double)EUCLID_PULSE_MAX ? (uint32_t)gate : EUCLID_PULSE_MAX;
-	uint32_t longest = gate_frames > s->trig_frames ? gate_frames : s->trig_frames;
-	uint32_t room = euclid_room(s, p, i, longest);
-	gate_frames = gate_frames < room ? gate_frames : room;
-	uint32_t trig_frames = s->trig_frames < room ? s->trig_frames : room;
-	s->gate_left = gate_frames > 1 ? gate_frames : 1;
-	s->trig_left = trig_frames > 1 ? trig_frames : 1;
-}
-
-/* Frames [from, to) with the transport running. */
-static void euclid_running(euclid_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	const double div = (double)s->div;
-	double beat = p->beat + (double)from * p->beats_per_frame;
-	if (!s->running || beat < s->last_beat) {
-		/* Play (again), or joining a running transport: a grid step exactly at `from`
-		 * starts there, else the next one does. */
-		s->point = cx_grid_point(p, div, (int64_t)from - 1);
-		s->offset = 0;
-		s->gate_left = 0;
-		s->trig_left = 0;
-		s->running = 1;
-	} else if (s->gate_left > 0 || s->trig_left > 0) {
-		/* The tempo may have risen since the pulses began: keep the low frame before the
-		 * next step. (A step exactly at `from` starts below and sets them anew.) */
-		uint32_t longest = s->gate_left > s->trig_left ? s->gate_left : s->trig_left;
-		uint32_t room = euclid_room(s, p, from, longest);
-		s->gate_left = s->gate_left < room ? s->gate_left : room;
-		s->trig_left = s->trig_left < room ? s->trig_left : room;
-	}
-	const float *reset = p->in[EUCLID_IN_RESET];
-	for (uint32_t i = from; i < to;) {
-		int64_t point = cx_grid_point(p, div, i);
-		uint32_t reset_rise = reset[i] > 0.5f && !s->reset_high;
-		s->reset_high = reset[i] > 0.5f;
-		if (point > s->point || reset_rise) {
-			s->point = point > s->point ? point : s->point;
-			if (reset_rise || s->reset_pending) {
-				s->offset = s->point;
-				s->reset_pending = 0;
-			}
-			euclid_start_step(s, p, i);
-		}
-		uint32_t next = cx_grid_next(p, div, s->point, i + 1, to);
-		next = euclid_next_reset(s, reset, i + 1, next);
-		euclid_write(s, p, i, next);
-		i = next;
-	}
-	s->last_beat = p->beat + (double)(to - 1) * p->beats_per_frame;
-}
-
-static void euclid_render(euclid_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to,
-                          uint32_t start)
-{
-	if (from < start) {
-		uint32_t stop = to < start ? to : start;
-		euclid_stopped(s, p, from, stop);
-		from = stop;
-	}
-	if (from < to)
-		euclid_running(s, p, from, to);
-}
-
 static void euclid_process(void *state, const cx_process_t *p)
 {
 	euclid_state_t *s = state;
-	uint32_t start = cx_transport_start(p);
-	cx_event_cursor_t ev = cx_event_cursor(p);
-	for (uint32_t pos = 0; pos < p->frames;) {
-		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
-			if (e->kind == CX_EVENT_PARAM && e->index < EUCLID_PARAM_COUNT)
-				euclid_set(s, e->index, e->value, pos >= start ? p : NULL, pos);
-		uint32_t end = cx_event_next_frame(&ev);
-		euclid_render(s, p, pos, end, start);
-		pos = end;
-	}
-	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)
-		if (e->kind == CX_EVENT_PARAM && e->index < EUCLID_PARAM_COUNT)
-			euclid_set(s, e->index, e->value, NULL, 0);
+	steps_process(&s->core, &euclid_spec, s, p);
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
@@ -393,7 +249,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "euclid",
     .summary = "Euclidean rhythm (Bjorklund) on the transport's grid",
     .version = 1,
-    .state_version = 1,
+    .state_version = 2,
     .flags = 0,
     .state_size = sizeof(euclid_state_t),
     .in_count = EUCLID_IN_COUNT,

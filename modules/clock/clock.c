@@ -26,6 +26,9 @@
  *
  * Outputs: 0 or 1.
  *
+ * The transport, the grid and the pulses are the step modules' shared core,
+ * modules/steps/steps.h (without a reset input); this file holds the rate table.
+ *
  * Follows the RT rules in module.h.
  */
 #include <math.h>
@@ -34,9 +37,7 @@
 
 #include "chronus/dsp.h"
 #include "chronus/module.h"
-
-#define CLOCK_TRIG_S    0.001
-#define CLOCK_PULSE_MAX (1u << 30) /* frames: bounds a pulse at absurd tempi */
+#include "steps.h"
 
 enum { CLOCK_IN_COUNT };
 enum { CLOCK_OUT_OUT, CLOCK_OUT_TRIG, CLOCK_OUT_COUNT };
@@ -116,170 +117,75 @@ _Static_assert(sizeof clock_params / sizeof clock_params[0] == CLOCK_PARAM_COUNT
                "one entry per parameter");
 
 typedef struct clock_state {
-	uint32_t trig_frames; /* 1 ms */
-	uint32_t rate;        /* CLOCK_RATE_* */
+	steps_t core;  /* the transport, the grid and the pulses (steps.h) */
+	uint32_t rate; /* CLOCK_RATE_* */
 	float width;
-	uint32_t running;  /* the last frame rendered ran (playing, past play's frame) */
-	double last_beat;  /* its beat */
-	int64_t point;     /* the grid point it had reached, counted from beat 0 */
-	uint32_t out_left; /* frames `out` stays high, from the next frame written */
-	uint32_t trig_left;
 } clock_state_t;
 
-static double clock_per_beat(const clock_state_t *s)
+static double clock_per_beat(const void *state)
 {
+	const clock_state_t *s = state;
 	return clock_per_beats[s->rate];
 }
 
 /* Sets a parameter; p is the block and pos the frame, for a rate change while running. */
-static void clock_set(clock_state_t *s, uint32_t index, float value, const cx_process_t *p,
-                      uint32_t pos)
+static void clock_set(void *state, uint32_t index, float value, const cx_process_t *p, uint32_t pos)
 {
+	clock_state_t *s = state;
 	const cx_param_info_t *info = &clock_params[index];
 	value = cx_clampf(value, info->min, info->max);
 	if (index == CLOCK_PARAM_RATE) {
+		/* Renumber on the new grid; a point exactly at pos still pulses at pos. The
+		 * render cuts the pulse under way before the new grid's next point. */
 		uint32_t rate = (uint32_t)lroundf(value);
-		if (p != NULL && s->running && rate != s->rate) {
-			/* Renumber on the new grid; a point exactly at pos still pulses at pos. The
-			 * render cuts the pulse under way before the new grid's next point. */
-			s->point = cx_grid_point(p, clock_per_beats[rate], (int64_t)pos - 1);
-		}
+		steps_regrid(&s->core, p, pos, clock_per_beats[s->rate], clock_per_beats[rate]);
 		s->rate = rate;
 	} else if (index == CLOCK_PARAM_WIDTH) {
 		s->width = value;
 	}
 }
 
+/* Starts a pulse at frame i: every point of the grid pulses. */
+static void clock_step(void *state, const cx_process_t *p, uint32_t i, uint32_t restart)
+{
+	clock_state_t *s = state;
+	(void)restart; /* a clock has no reset */
+	steps_pulse(&s->core, p, clock_per_beat(s), i, s->width);
+}
+
+static const steps_spec_t clock_spec = {
+    .param_count = CLOCK_PARAM_COUNT,
+    .reset_in = STEPS_NO_INPUT,
+    .reset_mode = STEPS_RESET_NOW,
+    .gate_out = CLOCK_OUT_OUT,
+    .trig_out = CLOCK_OUT_TRIG,
+    .set = clock_set,
+    .per_beat = clock_per_beat,
+    .play = NULL,
+    .step = clock_step,
+    .hold = NULL,
+};
+
 static void clock_reset(void *state)
 {
 	clock_state_t *s = state;
-	s->running = 0;
-	s->last_beat = 0.0;
-	s->point = 0;
-	s->out_left = 0;
-	s->trig_left = 0;
+	steps_clear(&s->core);
 }
 
 static void clock_init(void *state, const float *params, float sample_rate, uint32_t frames_max)
 {
 	clock_state_t *s = state;
 	(void)frames_max;
-	double trig = round(CLOCK_TRIG_S * (double)sample_rate);
-	s->trig_frames = trig >= 1.0 ? (uint32_t)trig : 1u;
+	steps_init(&s->core, sample_rate);
 	for (uint32_t i = 0; i < CLOCK_PARAM_COUNT; i++)
 		clock_set(s, i, params[i], NULL, 0);
 	clock_reset(s);
 }
 
-/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
-static void clock_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
-{
-	uint32_t i = from;
-	for (; i < from + high; i++)
-		x[i] = 1.0f;
-	for (; i < to; i++)
-		x[i] = 0.0f;
-}
-
-/* Writes frames [from, to) from the pulses under way. */
-static void clock_write(clock_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	float *out = p->out[CLOCK_OUT_OUT], *trig = p->out[CLOCK_OUT_TRIG];
-	uint32_t n = to - from;
-	uint32_t out_n = s->out_left < n ? s->out_left : n;
-	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	clock_fill(out, from, out_n, to);
-	clock_fill(trig, from, trig_n, to);
-	s->out_left -= out_n;
-	s->trig_left -= trig_n;
-}
-
-/* Returns the frames from `at` to one before the grid's next point after s->point, at most
- * cap: the longest a pulse from `at` may last. */
-static uint32_t clock_room(const clock_state_t *s, const cx_process_t *p, uint32_t at, uint32_t cap)
-{
-	uint32_t next = cx_grid_next(p, clock_per_beat(s), s->point, at + 1, at + cap + 1);
-	return next - at - 1;
-}
-
-/* Starts a pulse at frame i. */
-static void clock_pulse(clock_state_t *s, const cx_process_t *p, uint32_t i)
-{
-	double period_frames = 1.0 / (clock_per_beat(s) * p->beats_per_frame);
-	double width = floor((double)s->width * period_frames + 0.5);
-	uint32_t out_frames = width < (double)CLOCK_PULSE_MAX ? (uint32_t)width : CLOCK_PULSE_MAX;
-	uint32_t longest = out_frames > s->trig_frames ? out_frames : s->trig_frames;
-	uint32_t room = clock_room(s, p, i, longest);
-	out_frames = out_frames < room ? out_frames : room;
-	uint32_t trig_frames = s->trig_frames < room ? s->trig_frames : room;
-	s->out_left = out_frames > 1 ? out_frames : 1;
-	s->trig_left = trig_frames > 1 ? trig_frames : 1;
-}
-
-/* Frames [from, to) with the transport running. */
-static void clock_running(clock_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	const double per_beat = clock_per_beat(s);
-	double beat = p->beat + (double)from * p->beats_per_frame;
-	if (!s->running || beat < s->last_beat) {
-		/* Play (again), or joining a running transport: a point exactly at `from` pulses
-		 * there, else the next one does. */
-		s->point = cx_grid_point(p, per_beat, (int64_t)from - 1);
-		s->out_left = 0;
-		s->trig_left = 0;
-		s->running = 1;
-	} else if (s->out_left > 0 || s->trig_left > 0) {
-		/* The tempo may have risen since the pulses began: keep the low frame before the
-		 * next point. (A point exactly at `from` pulses below and sets them anew.) */
-		uint32_t longest = s->out_left > s->trig_left ? s->out_left : s->trig_left;
-		uint32_t room = clock_room(s, p, from, longest);
-		s->out_left = s->out_left < room ? s->out_left : room;
-		s->trig_left = s->trig_left < room ? s->trig_left : room;
-	}
-	for (uint32_t i = from; i < to;) {
-		int64_t point = cx_grid_point(p, per_beat, i);
-		if (point > s->point) {
-			s->point = point;
-			clock_pulse(s, p, i);
-		}
-		uint32_t next = cx_grid_next(p, per_beat, s->point, i + 1, to);
-		clock_write(s, p, i, next);
-		i = next;
-	}
-	s->last_beat = p->beat + (double)(to - 1) * p->beats_per_frame;
-}
-
-static void clock_render(clock_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to,
-                         uint32_t start)
-{
-	if (from < start) { /* stopped, or before play's frame */
-		uint32_t stop = to < start ? to : start;
-		s->running = 0;
-		s->out_left = 0;
-		s->trig_left = 0;
-		clock_write(s, p, from, stop);
-		from = stop;
-	}
-	if (from < to)
-		clock_running(s, p, from, to);
-}
-
 static void clock_process(void *state, const cx_process_t *p)
 {
 	clock_state_t *s = state;
-	uint32_t start = cx_transport_start(p);
-	cx_event_cursor_t ev = cx_event_cursor(p);
-	for (uint32_t pos = 0; pos < p->frames;) {
-		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
-			if (e->kind == CX_EVENT_PARAM && e->index < CLOCK_PARAM_COUNT)
-				clock_set(s, e->index, e->value, pos >= start ? p : NULL, pos);
-		uint32_t end = cx_event_next_frame(&ev);
-		clock_render(s, p, pos, end, start);
-		pos = end;
-	}
-	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)
-		if (e->kind == CX_EVENT_PARAM && e->index < CLOCK_PARAM_COUNT)
-			clock_set(s, e->index, e->value, NULL, 0);
+	steps_process(&s->core, &clock_spec, s, p);
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
@@ -288,7 +194,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "clock",
     .summary = "gate and trigger pulses on a note-value grid of the transport",
     .version = 1,
-    .state_version = 1,
+    .state_version = 2,
     .flags = 0,
     .state_size = sizeof(clock_state_t),
     .in_count = CLOCK_IN_COUNT,

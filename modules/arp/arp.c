@@ -40,6 +40,9 @@
  * pitch within root (±5) plus 11/12 plus 3 octaves, or a held pitch (±10) plus 3 octaves:
  * |pitch| <= 13 V.
  *
+ * The transport, the grid, `reset` and the pulses are the step modules' shared core,
+ * modules/steps/steps.h (reset mode STEPS_RESET_NEXT); this file holds the notes and their order.
+ *
  * Follows the RT rules in module.h.
  */
 #include <math.h>
@@ -48,11 +51,10 @@
 
 #include "chronus/dsp.h"
 #include "chronus/module.h"
+#include "steps.h"
 
 #define ARP_VOICES    4u
 #define ARP_NOTES_MAX 16u /* 4 notes x 4 octaves */
-#define ARP_TRIG_S    0.001
-#define ARP_PULSE_MAX (1u << 30) /* frames: bounds a gate at absurd tempi */
 #define ARP_SEED_MAX  16777215.0f
 
 enum {
@@ -175,23 +177,14 @@ _Static_assert(sizeof arp_params / sizeof arp_params[0] == ARP_PARAM_COUNT,
                "one entry per parameter");
 
 typedef struct arp_state {
-	uint32_t trig_frames; /* 1 ms */
+	steps_t core; /* the transport, the grid, `reset` and the pulses (steps.h) */
 	/* parameters */
 	uint32_t mode, chord, octaves, div, seed;
 	float root_v, length;
-	/* the transport at the last frame rendered */
-	uint32_t running;    /* that frame ran (playing, past play's frame) */
-	double last_beat;    /* its beat */
-	int64_t point;       /* the grid step it had reached */
-	uint32_t reset_high; /* the reset input was high */
-	uint32_t restart;    /* a reset rose: the next step is the pattern's first */
 	/* the pattern */
 	uint64_t count; /* steps since play or the last reset (k in the header) */
 	uint64_t rng;   /* PCG32 state for random mode */
-	/* outputs */
-	float pitch_v;
-	uint32_t gate_left; /* frames `gate` stays high, from the next frame written */
-	uint32_t trig_left;
+	float pitch_v;  /* the `pitch` output */
 } arp_state_t;
 
 static float arp_param_clamp(uint32_t index, float value)
@@ -205,9 +198,9 @@ static uint32_t arp_param_whole(uint32_t index, float value)
 }
 
 /* Sets a parameter; p is the block and pos the frame, for a grid change while running. */
-static void arp_set(arp_state_t *s, uint32_t index, float value, const cx_process_t *p,
-                    uint32_t pos)
+static void arp_set(void *state, uint32_t index, float value, const cx_process_t *p, uint32_t pos)
 {
+	arp_state_t *s = state;
 	switch (index) {
 	case ARP_PARAM_MODE:
 		s->mode = arp_param_whole(index, value);
@@ -222,9 +215,8 @@ static void arp_set(arp_state_t *s, uint32_t index, float value, const cx_proces
 		s->octaves = arp_param_whole(index, value);
 		break;
 	case ARP_PARAM_DIV: {
-		uint32_t div = arp_param_whole(index, value);
-		if (p != NULL && s->running && div != s->div) /* a step exactly at pos plays */
-			s->point = cx_grid_point(p, (double)div, (int64_t)pos - 1);
+		uint32_t div = arp_param_whole(index, value); /* a step exactly at pos plays */
+		steps_regrid(&s->core, p, pos, (double)s->div, (double)div);
 		s->div = div;
 		break;
 	}
@@ -237,36 +229,12 @@ static void arp_set(arp_state_t *s, uint32_t index, float value, const cx_proces
 	}
 }
 
-/* Starts the pattern from its first step. */
-static void arp_restart(arp_state_t *s)
+/* Starts the pattern from its first step: at play, and at the step a reset makes the first. */
+static void arp_restart(void *state)
 {
+	arp_state_t *s = state;
 	s->count = 0;
 	cx_pcg32_seed(&s->rng, s->seed);
-}
-
-static void arp_reset(void *state)
-{
-	arp_state_t *s = state;
-	s->running = 0;
-	s->last_beat = 0.0;
-	s->point = 0;
-	s->reset_high = 0;
-	s->restart = 0;
-	arp_restart(s);
-	s->pitch_v = 0.0f;
-	s->gate_left = 0;
-	s->trig_left = 0;
-}
-
-static void arp_init(void *state, const float *params, float sample_rate, uint32_t frames_max)
-{
-	arp_state_t *s = state;
-	(void)frames_max;
-	double trig = round(ARP_TRIG_S * (double)sample_rate);
-	s->trig_frames = trig >= 1.0 ? (uint32_t)trig : 1u;
-	for (uint32_t i = 0; i < ARP_PARAM_COUNT; i++)
-		arp_set(s, i, params[i], NULL, 0);
-	arp_reset(s);
 }
 
 /* Fills notes[] (volts, the list the header describes) from frame i; returns how many. */
@@ -314,64 +282,18 @@ static uint32_t arp_pick(arp_state_t *s, uint32_t n)
 	}
 }
 
-/* Writes a pulse's frames [from, to): 1 for the first `high`, then 0. */
-static void arp_fill(float *x, uint32_t from, uint32_t high, uint32_t to)
+static double arp_per_beat(const void *state)
 {
-	uint32_t i = from;
-	for (; i < from + high; i++)
-		x[i] = 1.0f;
-	for (; i < to; i++)
-		x[i] = 0.0f;
-}
-
-/* Writes frames [from, to) from the pulses under way and the held pitch. */
-static void arp_write(arp_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
-{
-	float *pitch = p->out[ARP_OUT_PITCH];
-	uint32_t n = to - from;
-	uint32_t gate_n = s->gate_left < n ? s->gate_left : n;
-	uint32_t trig_n = s->trig_left < n ? s->trig_left : n;
-	arp_fill(p->out[ARP_OUT_GATE], from, gate_n, to);
-	arp_fill(p->out[ARP_OUT_TRIG], from, trig_n, to);
-	const float v = s->pitch_v;
-	for (uint32_t i = from; i < to; i++)
-		pitch[i] = v;
-	s->gate_left -= gate_n;
-	s->trig_left -= trig_n;
-}
-
-/* Tracks `reset` over frames [from, to); a rising edge arms a restart. */
-static void arp_watch_reset(arp_state_t *s, const float *reset, uint32_t from, uint32_t to)
-{
-	if (from < to && cx_is_constant(reset + from, to - from)) {
-		uint32_t high = reset[from] > 0.5f;
-		s->restart |= high && !s->reset_high;
-		s->reset_high = high;
-		return;
-	}
-	for (uint32_t i = from; i < to; i++) {
-		uint32_t high = reset[i] > 0.5f;
-		s->restart |= high && !s->reset_high;
-		s->reset_high = high;
-	}
-}
-
-/* Returns the frames from `at` to one before the next grid step, at most cap. */
-static uint32_t arp_room(const arp_state_t *s, const cx_process_t *p, uint32_t at, uint32_t cap)
-{
-	uint32_t next = cx_grid_next(p, (double)s->div, s->point, at + 1, at + cap + 1);
-	return next - at - 1;
+	const arp_state_t *s = state;
+	return (double)s->div;
 }
 
 /* Starts the step at frame i: a note, or a rest. */
-static void arp_step(arp_state_t *s, const cx_process_t *p, uint32_t i)
+static void arp_step(void *state, const cx_process_t *p, uint32_t i, uint32_t restart)
 {
-	if (s->restart) {
+	arp_state_t *s = state;
+	if (restart)
 		arp_restart(s);
-		s->restart = 0;
-	}
-	s->gate_left = 0;
-	s->trig_left = 0;
 	float notes[ARP_NOTES_MAX];
 	uint32_t n = arp_notes(s, p, i, notes);
 	if (n == 0) {
@@ -379,86 +301,54 @@ static void arp_step(arp_state_t *s, const cx_process_t *p, uint32_t i)
 		return;
 	}
 	s->pitch_v = notes[arp_pick(s, n)];
-	double step_frames = 1.0 / ((double)s->div * p->beats_per_frame);
-	double gate = floor((double)s->length * step_frames + 0.5);
-	uint32_t gate_frames = gate < (double)ARP_PULSE_MAX ? (uint32_t)gate : ARP_PULSE_MAX;
-	uint32_t longest = gate_frames > s->trig_frames ? gate_frames : s->trig_frames;
-	uint32_t room = arp_room(s, p, i, longest);
-	gate_frames = gate_frames < room ? gate_frames : room;
-	uint32_t trig_frames = s->trig_frames < room ? s->trig_frames : room;
-	s->gate_left = gate_frames > 1 ? gate_frames : 1;
-	s->trig_left = trig_frames > 1 ? trig_frames : 1;
+	steps_pulse(&s->core, p, (double)s->div, i, s->length);
 }
 
-/* Frames [from, to) with the transport running. */
-static void arp_running(arp_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to)
+/* Writes frames [from, to) of `pitch`. */
+static void arp_hold(void *state, const cx_process_t *p, uint32_t from, uint32_t to)
 {
-	const double div = (double)s->div;
-	const float *reset = p->in[ARP_IN_RESET];
-	double beat = p->beat + (double)from * p->beats_per_frame;
-	if (!s->running || beat < s->last_beat) {
-		/* Play (again), or joining a running transport: a step exactly at `from` plays
-		 * there, else the next one does; the pattern starts over. */
-		s->point = cx_grid_point(p, div, (int64_t)from - 1);
-		s->gate_left = 0;
-		s->trig_left = 0;
-		s->running = 1;
-		arp_restart(s);
-	} else if (s->gate_left > 0 || s->trig_left > 0) {
-		/* The tempo may have risen since the pulses began: keep the low frame before the
-		 * next step. (A step exactly at `from` starts below and sets them anew.) */
-		uint32_t longest = s->gate_left > s->trig_left ? s->gate_left : s->trig_left;
-		uint32_t room = arp_room(s, p, from, longest);
-		s->gate_left = s->gate_left < room ? s->gate_left : room;
-		s->trig_left = s->trig_left < room ? s->trig_left : room;
-	}
-	for (uint32_t i = from; i < to;) {
-		arp_watch_reset(s, reset, i, i + 1); /* a reset on a step's frame counts for it */
-		int64_t point = cx_grid_point(p, div, i);
-		if (point > s->point) {
-			s->point = point;
-			arp_step(s, p, i);
-		}
-		uint32_t next = cx_grid_next(p, div, s->point, i + 1, to);
-		arp_watch_reset(s, reset, i + 1, next);
-		arp_write(s, p, i, next);
-		i = next;
-	}
-	s->last_beat = p->beat + (double)(to - 1) * p->beats_per_frame;
+	const arp_state_t *s = state;
+	float *pitch = p->out[ARP_OUT_PITCH];
+	const float v = s->pitch_v;
+	for (uint32_t i = from; i < to; i++)
+		pitch[i] = v;
 }
 
-static void arp_render(arp_state_t *s, const cx_process_t *p, uint32_t from, uint32_t to,
-                       uint32_t start)
+static const steps_spec_t arp_spec = {
+    .param_count = ARP_PARAM_COUNT,
+    .reset_in = ARP_IN_RESET,
+    .reset_mode = STEPS_RESET_NEXT,
+    .gate_out = ARP_OUT_GATE,
+    .trig_out = ARP_OUT_TRIG,
+    .set = arp_set,
+    .per_beat = arp_per_beat,
+    .play = arp_restart,
+    .step = arp_step,
+    .hold = arp_hold,
+};
+
+static void arp_reset(void *state)
 {
-	if (from < start) { /* stopped, or before play's frame */
-		uint32_t stop = to < start ? to : start;
-		s->running = 0;
-		s->gate_left = 0;
-		s->trig_left = 0;
-		arp_watch_reset(s, p->in[ARP_IN_RESET], from, stop);
-		arp_write(s, p, from, stop);
-		from = stop;
-	}
-	if (from < to)
-		arp_running(s, p, from, to);
+	arp_state_t *s = state;
+	steps_clear(&s->core);
+	arp_restart(s);
+	s->pitch_v = 0.0f;
+}
+
+static void arp_init(void *state, const float *params, float sample_rate, uint32_t frames_max)
+{
+	arp_state_t *s = state;
+	(void)frames_max;
+	steps_init(&s->core, sample_rate);
+	for (uint32_t i = 0; i < ARP_PARAM_COUNT; i++)
+		arp_set(s, i, params[i], NULL, 0);
+	arp_reset(s);
 }
 
 static void arp_process(void *state, const cx_process_t *p)
 {
 	arp_state_t *s = state;
-	uint32_t start = cx_transport_start(p);
-	cx_event_cursor_t ev = cx_event_cursor(p);
-	for (uint32_t pos = 0; pos < p->frames;) {
-		for (const cx_event_t *e; (e = cx_event_due(&ev, pos));)
-			if (e->kind == CX_EVENT_PARAM && e->index < ARP_PARAM_COUNT)
-				arp_set(s, e->index, e->value, pos >= start ? p : NULL, pos);
-		uint32_t end = cx_event_next_frame(&ev);
-		arp_render(s, p, pos, end, start);
-		pos = end;
-	}
-	for (const cx_event_t *e; (e = cx_event_due(&ev, UINT32_MAX));)
-		if (e->kind == CX_EVENT_PARAM && e->index < ARP_PARAM_COUNT)
-			arp_set(s, e->index, e->value, NULL, 0);
+	steps_process(&s->core, &arp_spec, s, p);
 }
 
 CX_MODULE_EXPORT cx_module_t chronus_module = {
@@ -467,7 +357,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "arp",
     .summary = "arpeggiator on the transport's grid: held notes or a chord, up/down/random",
     .version = 1,
-    .state_version = 1,
+    .state_version = 2,
     .flags = 0,
     .state_size = sizeof(arp_state_t),
     .in_count = ARP_IN_COUNT,

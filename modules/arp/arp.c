@@ -179,7 +179,7 @@ _Static_assert(sizeof arp_params / sizeof arp_params[0] == ARP_PARAM_COUNT,
 typedef struct arp_state {
 	steps_t core; /* the transport, the grid, `reset` and the pulses (steps.h) */
 	/* parameters */
-	uint32_t mode, chord, octaves, div, seed;
+	uint32_t mode, chord, octaves, seed; /* (`div` is the core's grid) */
 	float root_v, length;
 	/* the pattern */
 	uint64_t count; /* steps since play or the last reset (k in the header) */
@@ -215,9 +215,8 @@ static void arp_set(void *state, uint32_t index, float value, const cx_process_t
 		s->octaves = arp_param_whole(index, value);
 		break;
 	case ARP_PARAM_DIV: {
-		uint32_t div = arp_param_whole(index, value); /* a step exactly at pos plays */
-		steps_regrid(&s->core, p, pos, (double)s->div, (double)div);
-		s->div = div;
+		/* renumbered on the new grid: a step exactly at pos plays */
+		steps_set_grid(&s->core, p, pos, (double)arp_param_whole(index, value));
 		break;
 	}
 	case ARP_PARAM_LENGTH:
@@ -282,12 +281,6 @@ static uint32_t arp_pick(arp_state_t *s, uint32_t n)
 	}
 }
 
-static double arp_per_beat(const void *state)
-{
-	const arp_state_t *s = state;
-	return (double)s->div;
-}
-
 /* Starts the step at frame i: a note, or a rest. */
 static void arp_step(void *state, const cx_process_t *p, uint32_t i, uint32_t restart)
 {
@@ -301,7 +294,7 @@ static void arp_step(void *state, const cx_process_t *p, uint32_t i, uint32_t re
 		return;
 	}
 	s->pitch_v = notes[arp_pick(s, n)];
-	steps_pulse(&s->core, p, (double)s->div, i, s->length);
+	steps_pulse(&s->core, p, i, s->length);
 }
 
 /* Writes frames [from, to) of `pitch`. */
@@ -321,7 +314,6 @@ static const steps_spec_t arp_spec = {
     .gate_out = ARP_OUT_GATE,
     .trig_out = ARP_OUT_TRIG,
     .set = arp_set,
-    .per_beat = arp_per_beat,
     .play = arp_restart,
     .step = arp_step,
     .hold = arp_hold,
@@ -357,7 +349,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "arp",
     .summary = "arpeggiator on the transport's grid: held notes or a chord, up/down/random",
     .version = 1,
-    .state_version = 2,
+    .state_version = 3,
     .flags = 0,
     .state_size = sizeof(arp_state_t),
     .in_count = ARP_IN_COUNT,

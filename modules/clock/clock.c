@@ -117,16 +117,9 @@ _Static_assert(sizeof clock_params / sizeof clock_params[0] == CLOCK_PARAM_COUNT
                "one entry per parameter");
 
 typedef struct clock_state {
-	steps_t core;  /* the transport, the grid and the pulses (steps.h) */
-	uint32_t rate; /* CLOCK_RATE_* */
+	steps_t core; /* the transport, the grid (`rate`) and the pulses (steps.h) */
 	float width;
 } clock_state_t;
-
-static double clock_per_beat(const void *state)
-{
-	const clock_state_t *s = state;
-	return clock_per_beats[s->rate];
-}
 
 /* Sets a parameter; p is the block and pos the frame, for a rate change while running. */
 static void clock_set(void *state, uint32_t index, float value, const cx_process_t *p, uint32_t pos)
@@ -135,11 +128,9 @@ static void clock_set(void *state, uint32_t index, float value, const cx_process
 	const cx_param_info_t *info = &clock_params[index];
 	value = cx_clampf(value, info->min, info->max);
 	if (index == CLOCK_PARAM_RATE) {
-		/* Renumber on the new grid; a point exactly at pos still pulses at pos. The
+		/* Renumbered on the new grid: a point exactly at pos still pulses at pos. The
 		 * render cuts the pulse under way before the new grid's next point. */
-		uint32_t rate = (uint32_t)lroundf(value);
-		steps_regrid(&s->core, p, pos, clock_per_beats[s->rate], clock_per_beats[rate]);
-		s->rate = rate;
+		steps_set_grid(&s->core, p, pos, clock_per_beats[lroundf(value)]);
 	} else if (index == CLOCK_PARAM_WIDTH) {
 		s->width = value;
 	}
@@ -150,7 +141,7 @@ static void clock_step(void *state, const cx_process_t *p, uint32_t i, uint32_t 
 {
 	clock_state_t *s = state;
 	(void)restart; /* a clock has no reset */
-	steps_pulse(&s->core, p, clock_per_beat(s), i, s->width);
+	steps_pulse(&s->core, p, i, s->width);
 }
 
 static const steps_spec_t clock_spec = {
@@ -160,7 +151,6 @@ static const steps_spec_t clock_spec = {
     .gate_out = CLOCK_OUT_OUT,
     .trig_out = CLOCK_OUT_TRIG,
     .set = clock_set,
-    .per_beat = clock_per_beat,
     .play = NULL,
     .step = clock_step,
     .hold = NULL,
@@ -194,7 +184,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "clock",
     .summary = "gate and trigger pulses on a note-value grid of the transport",
     .version = 1,
-    .state_version = 2,
+    .state_version = 3,
     .flags = 0,
     .state_size = sizeof(clock_state_t),
     .in_count = CLOCK_IN_COUNT,

@@ -89,7 +89,7 @@ _Static_assert(sizeof euclid_params / sizeof euclid_params[0] == EUCLID_PARAM_CO
 typedef struct euclid_state {
 	steps_t core; /* the transport, the grid, `reset` and the pulses (steps.h) */
 	/* parameters */
-	uint32_t steps, hits, rotate, div;
+	uint32_t steps, hits, rotate; /* (`div` is the core's grid) */
 	float length;
 	uint32_t pattern; /* bit n: step n (after rotation) is a hit */
 	uint32_t step;    /* 0-based step of the pattern under way */
@@ -178,10 +178,9 @@ static void euclid_set(void *state, uint32_t index, float value, const cx_proces
 		s->rotate = whole;
 		euclid_build(s);
 		break;
-	case EUCLID_PARAM_DIV: /* renumber on the new grid; the next step is the next one */
-		if (steps_regrid(&s->core, p, pos, (double)s->div, (double)whole))
+	case EUCLID_PARAM_DIV: /* renumbered on the new grid, the next step is the next one */
+		if (steps_set_grid(&s->core, p, pos, (double)whole))
 			steps_keep_slot(&s->core, p, s->step);
-		s->div = whole;
 		break;
 	case EUCLID_PARAM_LENGTH:
 		s->length = value;
@@ -191,12 +190,6 @@ static void euclid_set(void *state, uint32_t index, float value, const cx_proces
 	}
 }
 
-static double euclid_per_beat(const void *state)
-{
-	const euclid_state_t *s = state;
-	return (double)s->div;
-}
-
 /* Starts the step at frame i: a hit or a rest. */
 static void euclid_step(void *state, const cx_process_t *p, uint32_t i, uint32_t restart)
 {
@@ -204,7 +197,7 @@ static void euclid_step(void *state, const cx_process_t *p, uint32_t i, uint32_t
 	(void)restart; /* the core counts the steps from the reset's step */
 	s->step = steps_slot(&s->core, s->steps);
 	if ((s->pattern >> s->step) & 1u)
-		steps_pulse(&s->core, p, (double)s->div, i, s->length);
+		steps_pulse(&s->core, p, i, s->length);
 }
 
 static const steps_spec_t euclid_spec = {
@@ -214,7 +207,6 @@ static const steps_spec_t euclid_spec = {
     .gate_out = EUCLID_OUT_GATE,
     .trig_out = EUCLID_OUT_TRIG,
     .set = euclid_set,
-    .per_beat = euclid_per_beat,
     .play = NULL,
     .step = euclid_step,
     .hold = NULL,
@@ -249,7 +241,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "euclid",
     .summary = "Euclidean rhythm (Bjorklund) on the transport's grid",
     .version = 1,
-    .state_version = 2,
+    .state_version = 3,
     .flags = 0,
     .state_size = sizeof(euclid_state_t),
     .in_count = EUCLID_IN_COUNT,

@@ -142,8 +142,7 @@ _Static_assert(sizeof seq_params / sizeof seq_params[0] == SEQ_PARAM_COUNT,
 typedef struct seq_state {
 	steps_t core; /* the transport, the grid, `reset` and the pulses (steps.h) */
 	/* parameters */
-	uint32_t steps;
-	uint32_t div;
+	uint32_t steps; /* (`div` is the core's grid) */
 	float length;
 	uint32_t gate_on[SEQ_SLOTS];
 	float pitch_v[SEQ_SLOTS];
@@ -172,11 +171,9 @@ static void seq_set(void *state, uint32_t index, float value, const cx_process_t
 		/* the next step plays the next slot, or slot 1 */
 		steps_keep_slot(&s->core, p, s->slot < s->steps ? s->slot : s->steps - 1);
 	} else if (index == SEQ_PARAM_DIV) {
-		/* Renumber on the new grid so that the next step plays the next slot. */
-		uint32_t div = seq_param_whole(index, value);
-		if (steps_regrid(&s->core, p, pos, (double)s->div, (double)div))
+		/* renumbered on the new grid, the next step plays the next slot */
+		if (steps_set_grid(&s->core, p, pos, (double)seq_param_whole(index, value)))
 			steps_keep_slot(&s->core, p, s->slot);
-		s->div = div;
 	} else if (index == SEQ_PARAM_LENGTH) {
 		s->length = seq_param_clamp(index, value);
 	} else if (index >= SEQ_PARAM_GATE1 && index < SEQ_PARAM_PITCH1) {
@@ -184,12 +181,6 @@ static void seq_set(void *state, uint32_t index, float value, const cx_process_t
 	} else if (index >= SEQ_PARAM_PITCH1 && index < SEQ_PARAM_COUNT) {
 		s->pitch_v[index - SEQ_PARAM_PITCH1] = seq_param_clamp(index, value);
 	}
-}
-
-static double seq_per_beat(const void *state)
-{
-	const seq_state_t *s = state;
-	return (double)s->div;
 }
 
 /* Starts the step at frame i: its slot, and a note or a rest. */
@@ -201,7 +192,7 @@ static void seq_step(void *state, const cx_process_t *p, uint32_t i, uint32_t re
 	s->step_out = (float)s->slot / (float)s->steps;
 	if (!s->gate_on[s->slot])
 		return;
-	steps_pulse(&s->core, p, (double)s->div, i, s->length);
+	steps_pulse(&s->core, p, i, s->length);
 	s->pitch_v_out = s->pitch_v[s->slot];
 }
 
@@ -224,7 +215,6 @@ static const steps_spec_t seq_spec = {
     .gate_out = SEQ_OUT_GATE,
     .trig_out = SEQ_OUT_TRIG,
     .set = seq_set,
-    .per_beat = seq_per_beat,
     .play = NULL,
     .step = seq_step,
     .hold = seq_hold,
@@ -261,7 +251,7 @@ CX_MODULE_EXPORT cx_module_t chronus_module = {
     .type = "seq",
     .summary = "16-step gate and pitch sequencer on the transport's grid",
     .version = 1,
-    .state_version = 2,
+    .state_version = 3,
     .flags = 0,
     .state_size = sizeof(seq_state_t),
     .in_count = SEQ_IN_COUNT,

@@ -24,8 +24,8 @@
  *   - steps_pulse: a `gate` of a given fraction of a step and a 1 ms `trig`, both cut to end
  *     at least one frame before the next grid step (so adjacent steps always leave a low frame
  *     and an envelope retriggers), kept so when the tempo rises while they are high;
- *   - steps_regrid, steps_slot, steps_keep_slot: a change of the grid at an event's frame, and
- *     a pattern's slot counted on the grid (seq, euclid).
+ *   - steps_set_grid, steps_slot, steps_keep_slot: the grid (and its change at an event's
+ *     frame), and a pattern's slot counted on the grid (seq, euclid).
  *
  * Ownership and threading. steps_t is plain data embedded in the module's state blob (no
  * pointers, module.h); the hooks are a `static const steps_spec_t` of the module, never stored
@@ -50,6 +50,7 @@
 /* Where a step module stands on the transport; one in each module's state. */
 typedef struct steps {
 	uint32_t trig_frames; /* `trig`'s length in frames: 1 ms, at least 1 */
+	double per_beat;      /* grid steps a beat (> 0), the module's, set with steps_set_grid */
 	/* the transport at the last frame rendered */
 	uint32_t running; /* that frame ran (playing, past play's frame) */
 	double last_beat; /* its beat */
@@ -77,11 +78,9 @@ typedef struct steps_spec {
 	uint32_t gate_out;    /* the outputs steps_pulse's pulses are written to */
 	uint32_t trig_out;
 	/* Sets parameter `index`. p is the block and frame the event's frame while the transport
-	 * runs there (for steps_regrid), else p is NULL. [worker] from init, [rt] */
+	 * runs there (for steps_set_grid), else p is NULL. [worker] from init, [rt] */
 	void (*set)(void *state, uint32_t index, float value, const cx_process_t *p,
 	            uint32_t frame);
-	/* Returns the grid's steps a beat (> 0), from the parameters. [rt] */
-	double (*per_beat)(const void *state);
 	/* Play: the pattern starts over (the grid position is the core's). May be NULL. [rt] */
 	void (*play)(void *state);
 	/* Starts the step at `frame` (the grid step steps_t.point): sets the pulses with
@@ -93,14 +92,16 @@ typedef struct steps_spec {
 	void (*hold)(void *state, const cx_process_t *p, uint32_t from, uint32_t to);
 } steps_spec_t;
 
-/* Sets up the core for sample_rate_hz, stopped; state zeroed before. [worker] */
+/* Sets up the core for sample_rate_hz, stopped; state zeroed before. The module's init then
+ * sets the grid (steps_set_grid, from its parameters). [worker] */
 static inline void steps_init(steps_t *c, float sample_rate_hz)
 {
 	double trig = round(STEPS_TRIG_S * (double)sample_rate_hz);
 	c->trig_frames = trig >= 1.0 ? (uint32_t)trig : 1u;
 }
 
-/* Forgets the transport, the reset input and the pulses: as after init. [worker] */
+/* Forgets the transport, the reset input and the pulses (not the grid): as after init.
+ * [worker] */
 static inline void steps_clear(steps_t *c)
 {
 	c->running = 0;
@@ -117,24 +118,24 @@ static inline void steps_clear(steps_t *c)
 
 /* Returns the frames from `at` to one before the next grid step after c->point, at most cap:
  * the longest a pulse from `at` may last. [rt] */
-static inline uint32_t steps_room(const steps_t *c, const cx_process_t *p, double per_beat,
-                                  uint32_t at, uint32_t cap)
+static inline uint32_t steps_room(const steps_t *c, const cx_process_t *p, uint32_t at,
+                                  uint32_t cap)
 {
-	uint32_t next = cx_grid_next(p, per_beat, c->point, at + 1, at + cap + 1);
+	uint32_t next = cx_grid_next(p, c->per_beat, c->point, at + 1, at + cap + 1);
 	return next - at - 1;
 }
 
-/* For a grid change at `frame` of block p (p NULL: the transport is not running there) from
- * old_per_beat to new_per_beat steps a beat: renumbers c->point on the new grid, so that the
- * next step is the new grid's next one (one exactly at `frame` included). Returns 1 when it
- * renumbered, 0 when there was nothing to do. [worker] from init, [rt] */
-static inline int steps_regrid(steps_t *c, const cx_process_t *p, uint32_t frame,
-                               double old_per_beat, double new_per_beat)
+/* Sets the grid to per_beat (> 0) steps a beat, at `frame` of block p (p NULL: the transport
+ * does not run there). A change while the transport runs renumbers c->point on the new grid,
+ * so that the next step is the new grid's next one (one exactly at `frame` included); returns
+ * 1 then, else 0. [worker] from init, [rt] */
+static inline int steps_set_grid(steps_t *c, const cx_process_t *p, uint32_t frame, double per_beat)
 {
-	if (p == NULL || !c->running || new_per_beat == old_per_beat)
-		return 0;
-	c->point = cx_grid_point(p, new_per_beat, (int64_t)frame - 1);
-	return 1;
+	int renumber = p != NULL && c->running && per_beat != c->per_beat;
+	if (renumber)
+		c->point = cx_grid_point(p, per_beat, (int64_t)frame - 1);
+	c->per_beat = per_beat;
+	return renumber;
 }
 
 /* Returns the slot (0..n-1, n >= 1) of a pattern of n slots that the step under way plays:
@@ -159,14 +160,13 @@ static inline void steps_keep_slot(steps_t *c, const cx_process_t *p, uint32_t s
 /* Starts the pulses of a step at frame `at`: `gate` high for round(length x step) frames and
  * `trig` for trig_frames, each at least 1 frame and ending at least one frame before the next
  * grid step. [rt] */
-static inline void steps_pulse(steps_t *c, const cx_process_t *p, double per_beat, uint32_t at,
-                               float length)
+static inline void steps_pulse(steps_t *c, const cx_process_t *p, uint32_t at, float length)
 {
-	double step_frames = 1.0 / (per_beat * p->beats_per_frame);
+	double step_frames = 1.0 / (c->per_beat * p->beats_per_frame);
 	double gate = floor((double)length * step_frames + 0.5);
 	uint32_t gate_frames = gate < (double)STEPS_PULSE_MAX ? (uint32_t)gate : STEPS_PULSE_MAX;
 	uint32_t longest = gate_frames > c->trig_frames ? gate_frames : c->trig_frames;
-	uint32_t room = steps_room(c, p, per_beat, at, longest);
+	uint32_t room = steps_room(c, p, at, longest);
 	gate_frames = gate_frames < room ? gate_frames : room;
 	uint32_t trig_frames = c->trig_frames < room ? c->trig_frames : room;
 	c->gate_left = gate_frames > 1 ? gate_frames : 1;
@@ -260,11 +260,11 @@ static inline void steps_stopped(steps_t *c, const steps_spec_t *spec, void *sta
  * before the next step, which a tempo risen since they began may have moved closer (a step
  * exactly at `from` starts after this and sets them anew). [rt] */
 static inline void steps_follow(steps_t *c, const steps_spec_t *spec, void *state,
-                                const cx_process_t *p, double per_beat, uint32_t from)
+                                const cx_process_t *p, uint32_t from)
 {
 	double beat = p->beat + (double)from * p->beats_per_frame;
 	if (!c->running || beat < c->last_beat) {
-		c->point = cx_grid_point(p, per_beat, (int64_t)from - 1);
+		c->point = cx_grid_point(p, c->per_beat, (int64_t)from - 1);
 		c->offset = 0;
 		c->gate_left = 0;
 		c->trig_left = 0;
@@ -273,7 +273,7 @@ static inline void steps_follow(steps_t *c, const steps_spec_t *spec, void *stat
 			spec->play(state);
 	} else if (c->gate_left > 0 || c->trig_left > 0) {
 		uint32_t longest = c->gate_left > c->trig_left ? c->gate_left : c->trig_left;
-		uint32_t room = steps_room(c, p, per_beat, from, longest);
+		uint32_t room = steps_room(c, p, from, longest);
 		c->gate_left = c->gate_left < room ? c->gate_left : room;
 		c->trig_left = c->trig_left < room ? c->trig_left : room;
 	}
@@ -298,10 +298,10 @@ static inline void steps_start(steps_t *c, const steps_spec_t *spec, void *state
 static inline void steps_running(steps_t *c, const steps_spec_t *spec, void *state,
                                  const cx_process_t *p, uint32_t from, uint32_t to)
 {
-	const double per_beat = spec->per_beat(state);
+	const double per_beat = c->per_beat; /* events, which may change it, split the render */
 	const float *reset = spec->reset_in != STEPS_NO_INPUT ? p->in[spec->reset_in] : NULL;
 	const int now = spec->reset_mode == STEPS_RESET_NOW;
-	steps_follow(c, spec, state, p, per_beat, from);
+	steps_follow(c, spec, state, p, from);
 	for (uint32_t i = from; i < to;) {
 		uint32_t rise = reset != NULL && steps_rise_at(c, reset[i]);
 		if (rise && !now) { /* a reset on a step's frame counts for that step */
@@ -325,7 +325,7 @@ static inline void steps_running(steps_t *c, const steps_spec_t *spec, void *sta
 }
 
 /* The whole process() of a step module: parameter events at their frames (spec->set gets the
- * block while the transport runs at the event, for steps_regrid), the frames between them
+ * block while the transport runs at the event, for steps_set_grid), the frames between them
  * stopped or running; events at or past the block's end last. [rt] */
 static inline void steps_process(steps_t *c, const steps_spec_t *spec, void *state,
                                  const cx_process_t *p)

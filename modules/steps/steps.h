@@ -42,10 +42,9 @@
 #include "chronus/dsp.h"
 #include "chronus/module.h"
 
-#define STEPS_TRIG_S 0.001 /* `trig`'s length */
-#define STEPS_PULSE_MAX                                                                            \
-	(1u << 30)                /* frames: bounds a gate at absurd tempi, far past any real one */
-#define STEPS_NO_INPUT UINT32_MAX /* steps_spec_t.reset_in of a module without `reset` */
+#define STEPS_TRIG_S    0.001      /* `trig`'s length */
+#define STEPS_PULSE_MAX (1u << 30) /* frames: bounds a gate at absurd tempi, far past real ones */
+#define STEPS_NO_INPUT  UINT32_MAX /* steps_spec_t.reset_in of a module without `reset` */
 
 /* Where a step module stands on the transport; one in each module's state. */
 typedef struct steps {
@@ -77,8 +76,8 @@ typedef struct steps_spec {
 	uint32_t reset_mode;  /* steps_reset_mode_t */
 	uint32_t gate_out;    /* the outputs steps_pulse's pulses are written to */
 	uint32_t trig_out;
-	/* Sets parameter `index`. p is the block and frame the event's frame while the transport
-	 * runs there (for steps_set_grid), else p is NULL. [worker] from init, [rt] */
+	/* Sets parameter `index` at `frame` of block p; p is NULL unless the transport runs at
+	 * that frame (see steps_set_grid). [worker] from init, [rt] */
 	void (*set)(void *state, uint32_t index, float value, const cx_process_t *p,
 	            uint32_t frame);
 	/* Play: the pattern starts over (the grid position is the core's). May be NULL. [rt] */
@@ -87,8 +86,7 @@ typedef struct steps_spec {
 	 * steps_pulse, or leaves them off for a rest (the core has cut those under way). restart:
 	 * a reset made this step the pattern's first (steps_t.offset already points at it). [rt] */
 	void (*step)(void *state, const cx_process_t *p, uint32_t frame, uint32_t restart);
-	/* Writes frames [from, to) of the module's other outputs (held levels). May be NULL. [rt]
-	 */
+	/* Writes frames [from, to) of the module's other outputs. May be NULL. [rt] */
 	void (*hold)(void *state, const cx_process_t *p, uint32_t from, uint32_t to);
 } steps_spec_t;
 

@@ -20,7 +20,8 @@
  * connection (expected: 0 frames). The driver's own playback latency (none with the dummy
  * driver) is not in the figure, as it is the same for any JACK client. Sends are spread over
  * random phases of the period (a random pause of 2 to 12.7 ms before each). Sends near a
- * JACK xrun, or with a cycle that ran more than a period late, are left out and counted.
+ * JACK xrun, or with a cycle that ran more than a period late or 0.3 ms early against the
+ * frame clock read at the send, are left out and counted.
  *
  * throughput: R parameter messages a second for S seconds from one thread and one socket,
  * `/set ,issf ID btK freq V` round-robin over N vco instances (so no instance gets more
@@ -438,6 +439,24 @@ static udp_sock_t udp_lookup(int port)
 	return u;
 }
 
+/* The receive buffer in force of the UDP socket bound to port, from `ss -uanm` (skmem's rb);
+ * -1 when ss is missing or does not list it. */
+static long socket_rcvbuf(int port)
+{
+	char cmd[128], line[512];
+	snprintf(cmd, sizeof cmd, "ss -uanmH 'sport = :%d' 2>/dev/null", port);
+	FILE *f = popen(cmd, "r");
+	long rb = -1;
+	while (f && fgets(line, sizeof line, f)) {
+		const char *at = strstr(line, ",rb");
+		if (at)
+			rb = strtol(at + 3, NULL, 10);
+	}
+	if (f)
+		pclose(f);
+	return rb;
+}
+
 /* --- statistics -------------------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
@@ -798,10 +817,12 @@ static int cmd_latency(int count, const char *raw_path)
 		 * against the frame clock read at the send): a cycle more than a period late is
 		 * one a sound card would have reported as an xrun. Left out of the figures: sends
 		 * within 100 ms of an xrun or a jump in the frames (the dummy driver re-anchors
-		 * its clock then) or with such a stalled cycle, and changes on a cycle that began
-		 * before the send (no pipeline does that: the frame clock was off). Kept but
-		 * counted: a cycle over 0.3 ms late. */
-		double skew = 0.0;
+		 * its clock then) or with such a stalled cycle; sends with a cycle that ran over
+		 * 0.3 ms before its frame's time (JACK's clock, a filter over the cycles' wake
+		 * times, then stands up to a period behind the cycles after a disturbance, which
+		 * would add a period that the engine never took); and changes on a cycle that
+		 * began before the send. Kept but counted: a cycle over 0.3 ms late. */
+		double skew = 0.0, early = 0.0;
 		for (int64_t c = b1 - (int64_t)period; c <= f - idx; c += (int64_t)period) {
 			jack_time_t ran = cycle_us((uint64_t)c, period);
 			double late = ran ? ((double)ran - (double)sent_us) / 1e3 -
@@ -809,10 +830,12 @@ static int cmd_latency(int count, const char *raw_path)
 			                  : INFINITY;
 			if (late > skew)
 				skew = late;
+			if (late < early)
+				early = late;
 		}
 		x->xrun = atomic_load(&xruns) + atomic_load(&jumps) != xr0 ||
 		          atomic_load(&disturbed_us) + 100000u > sent_us ||
-		          skew > 1e3 * period / rate || f - idx < b1;
+		          skew > 1e3 * period / rate || early < -0.3 || f - idx < b1;
 		x->late_cycle = skew > 0.3;
 		/* When the probe ran the cycle that drained the message (the engine ran it just
 		 * before), measured from the send on the wall clock. */
@@ -875,7 +898,8 @@ static int cmd_latency(int count, const char *raw_path)
 		return 1;
 	}
 	printf("  left out: %d sends within 100 ms of a JACK xrun or frame jump, or with a cycle "
-	       "run over a period late; kept %d, of which %d had a cycle over 0.3 ms late\n",
+	       "run over a period late or over 0.3 ms early on the frame clock; kept %d, of which "
+	       "%d had a cycle over 0.3 ms late\n",
 	       why[1], why[0], late_cycles);
 	print_ms("latency (send -> changed output sample)", lat, (size_t)m);
 	double lat_p50 = quantile(lat, (size_t)m, 0.5), lat_p99 = quantile(lat, (size_t)m, 0.99);
@@ -1170,9 +1194,11 @@ static int cmd_throughput(double rate, double seconds, int bundle, int instances
 		printf("  first /fail: %s\n", tp_fail_text);
 	printf("  last reply %.3f s after the last send; answered rate %.0f messages/s\n",
 	       t_end - t_sent, (double)(done + fail) / (t_end - t0));
-	printf("  engine UDP socket (port %d): drops +%lu, deepest receive queue %lu bytes "
-	       "(the kernel's default limit: rmem_default)\n",
-	       engine_port, u1.drops - u0.drops, atomic_load(&tp_engine_rxq_max));
+	long rb = socket_rcvbuf(engine_port);
+	printf("  engine UDP socket (port %d, receive buffer %ld bytes%s): drops +%lu, deepest "
+	       "receive queue %lu bytes\n",
+	       engine_port, rb, rb < 0 ? ": ss could not tell" : "", u1.drops - u0.drops,
+	       atomic_load(&tp_engine_rxq_max));
 	printf("  our socket (port %d, SO_RCVBUF %d bytes): drops %lu, deepest queue %lu bytes\n",
 	       tp_own_port, got_buf, own.drops, atomic_load(&tp_own_rxq_max));
 	printf("  engine counters: misses +%llu, xruns +%llu, late +%llu, dropped +%llu, deaths "

@@ -22,6 +22,7 @@
 #define REPLY_MAX   65000 /* a reply fits one UDP datagram */
 #define PACKET_MAX  65536
 #define REPLY_BATCH 64
+#define FLOOD_RATE  20000u /* messages a second: a flood, not a person, a script or a sequencer */
 
 /* Who sent the message being handled: replies go back there. */
 typedef struct sender {
@@ -49,7 +50,11 @@ struct cx_osc {
 		size_t len;
 		sender_t to;
 	} out[REPLY_BATCH];
-	char last_line[2048]; /* a /json command's line, for its notice */
+	char last_line[2048];  /* a /json command's line, for its notice */
+	int rt_prio;           /* SCHED_FIFO priority asked for, 0: none */
+	int demoted;           /* running SCHED_OTHER while a flood lasts */
+	uint64_t win_start_ns; /* the message-rate window pace() counts in */
+	uint32_t win_count;
 };
 
 static int same_sender(const sender_t *a, const sender_t *b)
@@ -469,6 +474,8 @@ static void watch(cx_osc_t *o)
 	o->seen_misses = st.misses;
 }
 
+static void pace(cx_osc_t *o, int packets);
+
 static void *serve(void *arg)
 {
 	cx_osc_t *o = arg;
@@ -479,10 +486,13 @@ static void *serve(void *arg)
 		cx_engine_commit(o->engine, 0);
 		watch(o);
 		struct pollfd pf = {o->fd, POLLIN, 0};
-		if (poll(&pf, 1, cx_engine_pending(o->engine) ? 1 : 20) <= 0)
+		if (poll(&pf, 1, cx_engine_pending(o->engine) ? 1 : 20) <= 0) {
+			pace(o, 0);
 			continue;
+		}
 		/* Drain the burst, then publish its edits as one plan. */
-		for (int k = 0; k < 4096; k++) {
+		int k = 0;
+		for (; k < 4096; k++) {
 			sender_t from = {.len = sizeof from.addr};
 			ssize_t n = recvfrom(o->fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC,
 			                     (struct sockaddr *)&from.addr, &from.len);
@@ -496,6 +506,7 @@ static void *serve(void *arg)
 			handle_packet(o, &from, buf, (size_t)n, 0, LO_TT_IMMEDIATE);
 		}
 		flush_replies(o);
+		pace(o, k);
 	}
 	return NULL;
 }
@@ -588,5 +599,38 @@ int cx_osc_set_rt_priority(cx_osc_t *o, int prio)
 	if (prio <= 0)
 		return 0;
 	struct sched_param sp = {.sched_priority = prio};
-	return pthread_setschedparam(o->thread, SCHED_FIFO, &sp) == 0 ? 0 : -1;
+	if (pthread_setschedparam(o->thread, SCHED_FIFO, &sp) != 0)
+		return -1;
+	o->rt_prio = prio;
+	return 0;
+}
+
+/* A realtime control thread answers a command before the workers' spin can delay it, but a
+ * flood of messages would then take the CPU the workers need: while more than FLOOD_RATE
+ * messages a second arrive the thread runs SCHED_OTHER (workers first; nothing is lost, the
+ * socket buffers), and it is realtime again when the rate falls. Counted over 10 ms windows;
+ * called from the OSC thread itself. */
+static void pace(cx_osc_t *o, int packets)
+{
+	if (!o->rt_prio)
+		return;
+	o->win_count += (uint32_t)packets;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (now - o->win_start_ns < 10u * 1000u * 1000u)
+		return;
+	uint32_t per_s =
+	    (uint32_t)((uint64_t)o->win_count * 1000000000u / (now - o->win_start_ns + 1u));
+	o->win_start_ns = now;
+	o->win_count = 0;
+	struct sched_param sp = {.sched_priority = 0};
+	if (!o->demoted && per_s >= FLOOD_RATE) {
+		if (pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp) == 0)
+			o->demoted = 1;
+	} else if (o->demoted && per_s < FLOOD_RATE / 8) {
+		sp.sched_priority = o->rt_prio;
+		if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) == 0)
+			o->demoted = 0;
+	}
 }

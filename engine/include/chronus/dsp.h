@@ -199,9 +199,13 @@ static inline void cx_ramp_snap(cx_ramp_t *r, float v)
 	r->frames_left = 0;
 }
 
-/* Starts a ramp from the current value to target over frames (>= 1) frames. */
+/* Starts a ramp from the current value to target over frames (>= 1) frames. A ramp to the
+ * target it already has changes nothing: the engine re-sends every parameter after a missed
+ * period, and restarting ramps then (a module's slow per-frame path) made a late worker later. */
 static inline void cx_ramp_to(cx_ramp_t *r, float target, uint32_t frames)
 {
+	if (target == r->target)
+		return;
 	r->target = target;
 	r->step = (target - r->value) / (float)frames;
 	r->frames_left = frames;
@@ -237,6 +241,8 @@ static inline void cx_ramp_log_snap(cx_ramp_log_t *r, float v)
  * when an event arrives, not every frame. */
 static inline void cx_ramp_log_to(cx_ramp_log_t *r, float target, uint32_t frames)
 {
+	if (target == r->target) /* as cx_ramp_to */
+		return;
 	r->target = target;
 	r->ratio = exp2f(log2f(target / r->value) / (float)frames);
 	r->frames_left = frames;

@@ -147,3 +147,29 @@ double measure_peak(const float *x, size_t n)
 	}
 	return peak;
 }
+
+void measure_test_signal(float *x, uint32_t n, int kind, double level, double hz,
+                         double sample_rate_hz)
+{
+	srand(1);
+	for (uint32_t i = 0; i < n; i++) {
+		double t = i / sample_rate_hz;
+		switch (kind) {
+		case MEASURE_SINE:
+			x[i] = (float)(level * sin(2.0 * M_PI * hz * t));
+			break;
+		case MEASURE_SQUARE:
+			x[i] = (float)(fmod(t * 100.0, 1.0) < 0.5 ? level : -level);
+			break;
+		case MEASURE_NOISE:
+			x[i] = (float)(level * (2.0 * rand() / RAND_MAX - 1.0));
+			break;
+		default: {
+			static const float bad[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f};
+			x[i] =
+			    (i / 1000) % 2 ? bad[(i / 2000) % 5] : (float)(level * sin(t * 6283.0));
+			break;
+		}
+		}
+	}
+}

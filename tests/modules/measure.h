@@ -5,6 +5,7 @@
 #define CX_TEST_MEASURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Frequency of a periodic signal, from its upward zero crossings (of x minus its mean),
  * located by linear interpolation between samples and fitted by least squares over all of
@@ -29,5 +30,11 @@ double measure_max_step(const float *x, size_t n);
 
 /* Largest |x[i]| over [0, n); returns INFINITY when any sample is not finite. */
 double measure_peak(const float *x, size_t n);
+
+/* The filter tests' stimuli: a sine at hz, a 100 Hz square, seeded white noise, or a sine
+ * broken every other 1000 frames by NaN, infinities and 1e30. Peak level (but the breaks). */
+enum measure_signal { MEASURE_SINE, MEASURE_SQUARE, MEASURE_NOISE, MEASURE_BAD, MEASURE_SIGNALS };
+void measure_test_signal(float *x, uint32_t n, int kind, double level, double hz,
+                         double sample_rate_hz);
 
 #endif /* CX_TEST_MEASURE_H */

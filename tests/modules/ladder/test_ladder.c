@@ -113,32 +113,7 @@ static int test_slope(host_module_t *m)
 	return ok;
 }
 
-enum { SIG_SINE, SIG_SQUARE, SIG_NOISE, SIG_BAD, SIG_COUNT };
-
-static void make_signal(float *x, uint32_t n, int kind, double level, double hz)
-{
-	srand(1);
-	for (uint32_t i = 0; i < n; i++) {
-		double t = i / (double)RATE_HZ;
-		switch (kind) {
-		case SIG_SINE:
-			x[i] = (float)(level * sin(2.0 * PI * hz * t));
-			break;
-		case SIG_SQUARE:
-			x[i] = (float)(fmod(t * 100.0, 1.0) < 0.5 ? level : -level);
-			break;
-		case SIG_NOISE:
-			x[i] = (float)(level * (2.0 * rand() / RAND_MAX - 1.0));
-			break;
-		default: {
-			static const float bad[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f};
-			x[i] =
-			    (i / 1000) % 2 ? bad[(i / 2000) % 5] : (float)(level * sin(t * 6283.0));
-			break;
-		}
-		}
-	}
-}
+enum { SIG_BAD = MEASURE_BAD, SIG_COUNT = MEASURE_SIGNALS };
 
 static int test_bounded(host_module_t *m)
 {
@@ -153,7 +128,8 @@ static int test_bounded(host_module_t *m)
 			for (int kind = 0; kind < SIG_COUNT; kind++) {
 				if (kind == SIG_BAD && !loud)
 					continue;
-				make_signal(x, total, kind, loud ? 10.0 : 1.0, cutoffs[c]);
+				measure_test_signal(x, total, kind, loud ? 10.0 : 1.0, cutoffs[c],
+				                    RATE_HZ);
 				for (uint32_t i = 0; i < total; i++)
 					cv[i] = cvs[c];
 				for (int drive = 0; drive < 2; drive++) {
